@@ -1,0 +1,28 @@
+/* limits.h — every size limit in one place; parsers check these before allocating. */
+#ifndef HL_LIMITS_H
+#define HL_LIMITS_H
+
+#define HL_NOISE_MAX_MSG      65535u   /* Noise message incl. tag (spec §3) */
+#define HL_NOISE_TAG          16u
+#define HL_MAX_TRANSPORT_PT   (HL_NOISE_MAX_MSG - HL_NOISE_TAG) /* 65519 */
+#define HL_RECORD_HDR         5u       /* type u8 + length u32 */
+#define HL_MAX_RECORD_BODY    (HL_MAX_TRANSPORT_PT - HL_RECORD_HDR)
+
+#define HL_MAX_BODY           61440u   /* 60 KiB of text or form per entry */
+#define HL_MAX_OPERATOR       64u      /* bytes of UTF-8 */
+#define HL_MAX_LANG           35u      /* BCP 47 tag, RFC 5646 §4.4.1 */
+#define HL_MAX_REFS           16u
+#define HL_MAX_ENTRY          (HL_MAX_BODY + 1024u) /* encoded, fits one record */
+
+#define HL_MAX_NAME           63u      /* station / peer names */
+#define HL_MAX_PEERS          64u
+#define HL_MAX_ENDPOINTS      8u
+#define HL_MAX_ENDPOINT_STR   127u
+#define HL_MAX_PATH           4095u
+
+#define HL_MAX_API_REQUEST    (256u * 1024u) /* one JSON line from a client */
+#define HL_MAX_API_CLIENTS    64u
+
+#define HL_SEND_WINDOW_BYTES  (512u * 1024u) /* unacknowledged TCP bytes in flight */
+
+#endif
