@@ -1,0 +1,22 @@
+/* cli.h — the `hotline` command's subcommand table: one file per subcommand
+ * (cmd_NAME.c), each a function returning the exit status
+ * (0 success, 1 failure explained on stderr, 2 usage error). */
+#ifndef HL_CLI_H
+#define HL_CLI_H
+
+typedef struct {
+	const char *config_path; /* from -c or HOTLINE_CONFIG; NULL = default */
+	int json;                /* --json given */
+} hl_cli;
+
+#define HL_DEFAULT_CONFIG "/etc/hotline/hotline.conf"
+
+/* argv[0] is the subcommand name; options after it are the command's own. */
+int hl_cmd_keygen(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_pubkey(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_status(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_send(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_inbox(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_log(const hl_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,732 @@
+/* config.c — loads the INI configuration ([Station], [Peer NAME]) with inih and
+ * checks every value; each error names file, line and key. */
+#include "config.h"
+#include "buf.h"
+#include "err.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The whole file is read first; generous for 64 peers of a dozen lines. */
+#define CONFIG_MAX (1024u * 1024u)
+#define READ_CHUNK 4096u
+#define SUN_PATH_MAX 108u
+
+/* Bounds that keep a typo from flooding the link or silencing it. */
+#define KEEPALIVE_MIN_MS 100ull
+#define KEEPALIVE_MAX_MS 3600000ull
+#define TEST_MIN_MS 1000ull
+#define TEST_MAX_MS (365ull * 86400000ull)
+#define DEAD_AFTER_MAX 1000u
+
+enum sec { SEC_NONE, SEC_STATION, SEC_PEER };
+
+enum key {
+	K_NAME, K_PRIVKEY, K_LISTEN, K_STATEDIR, K_SOCKET, K_TESTINT, K_ALARM,
+	K_PUBKEY, K_ENDPOINT, K_PSK, K_KEEPALIVE, K_DEADAFTER, K_COUNT
+};
+
+static const struct {
+	const char *name;
+	enum sec sec;
+	int repeatable;
+} keydefs[K_COUNT] = {
+	[K_NAME] = { "Name", SEC_STATION, 0 },
+	[K_PRIVKEY] = { "PrivateKeyFile", SEC_STATION, 0 },
+	[K_LISTEN] = { "Listen", SEC_STATION, 0 },
+	[K_STATEDIR] = { "StateDir", SEC_STATION, 0 },
+	[K_SOCKET] = { "Socket", SEC_STATION, 0 },
+	[K_TESTINT] = { "TestInterval", SEC_STATION, 0 },
+	[K_ALARM] = { "AlarmCommand", SEC_STATION, 0 },
+	[K_PUBKEY] = { "PublicKey", SEC_PEER, 0 },
+	[K_ENDPOINT] = { "Endpoint", SEC_PEER, 1 },
+	[K_PSK] = { "PresharedKeyFile", SEC_PEER, 0 },
+	[K_KEEPALIVE] = { "KeepaliveInterval", SEC_PEER, 0 },
+	[K_DEADAFTER] = { "DeadAfter", SEC_PEER, 0 },
+};
+
+struct parse {
+	hl_config *cfg;
+	const char *path;
+	char dir[HL_MAX_PATH + 1];  /* absolute directory of the file */
+	char *err;
+	size_t errlen;
+	hl_rd rd;
+	int lineno;
+	int failed;
+	enum sec sec;
+	hl_peer_conf *peer;         /* current [Peer] */
+	int station_line;           /* 0: no [Station] yet */
+	unsigned station_seen;      /* bit per enum key */
+	int station_key_line[K_COUNT];
+	int peer_line[HL_MAX_PEERS];
+	unsigned peer_seen[HL_MAX_PEERS];
+};
+
+__attribute__((format(printf, 4, 5)))
+static void fail(struct parse *p, int line, const char *key, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (p->failed)
+		return;
+	p->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (p->errlen)
+		snprintf(p->err, p->errlen, "%s:%d: %s: %s", p->path, line, key, msg);
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int is_letter(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > HL_MAX_NAME)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!is_letter(c) && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-')
+			return 0;
+	}
+	return 1;
+}
+
+/* Strict unsigned decimal: digits only, no sign or space, no overflow. */
+static int parse_u64(const char *s, size_t n, uint64_t *v)
+{
+	uint64_t acc = 0;
+
+	if (n == 0)
+		return HL_ERR_INVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return HL_ERR_INVAL;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (acc > (UINT64_MAX - d) / 10)
+			return HL_ERR_TOOBIG;
+		acc = acc * 10 + d;
+	}
+	*v = acc;
+	return 0;
+}
+
+int hl_config_parse_duration(const char *s, uint64_t *ms)
+{
+	static const struct { const char *unit; uint64_t mul; } units[] = {
+		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
+		{ "h", 3600000 }, { "d", 86400000 },
+	};
+	uint64_t v = 0;
+	size_t nd = 0;
+	int rc;
+
+	if (ms)
+		*ms = 0;
+	if (!s || !ms)
+		return HL_ERR_INVAL;
+	while (s[nd] >= '0' && s[nd] <= '9')
+		nd++;
+	rc = parse_u64(s, nd, &v);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(s + nd, units[i].unit) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].mul)
+			return HL_ERR_TOOBIG;
+		*ms = v * units[i].mul;
+		return 0;
+	}
+	return HL_ERR_INVAL;
+}
+
+int hl_config_parse_addr(const char *s, struct sockaddr_storage *ss)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *port, *end;
+	uint64_t pv = 0;
+	size_t n, hl;
+	int family;
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;
+	} a;
+
+	if (ss)
+		memset(ss, 0, sizeof *ss);
+	if (!s)
+		return HL_ERR_INVAL;
+	n = strnlen(s, HL_MAX_ENDPOINT_STR + 1);
+	if (n > HL_MAX_ENDPOINT_STR)
+		return HL_ERR_INVAL;
+	if (s[0] == '[') {
+		end = memchr(s, ']', n);
+		if (!end || end[1] != ':')
+			return HL_ERR_INVAL;
+		hl = (size_t)(end - s - 1);
+		s++;
+		port = end + 2;
+		family = AF_INET6;
+	} else {
+		end = memchr(s, ':', n);
+		if (!end || strchr(end + 1, ':'))
+			return HL_ERR_INVAL;
+		hl = (size_t)(end - s);
+		port = end + 1;
+		family = AF_INET;
+	}
+	if (hl == 0 || hl >= sizeof host)
+		return HL_ERR_INVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	/* inet_pton takes only numeric forms: no DNS, no "1.2.3" shorthand. */
+	if (inet_pton(family, host, &a) != 1)
+		return HL_ERR_INVAL;
+	if (parse_u64(port, strlen(port), &pv) < 0 || pv < 1 || pv > 65535 ||
+	    strlen(port) > 5)
+		return HL_ERR_INVAL;
+	if (!ss)
+		return 0;
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)pv);
+		sin->sin_addr = a.a4;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)pv);
+		sin6->sin6_addr = a.a6;
+	}
+	return 0;
+}
+
+const hl_peer_conf *hl_config_peer(const hl_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return NULL;
+	for (int i = 0; i < cfg->n_peers; i++)
+		if (strcmp(cfg->peers[i].name, name) == 0)
+			return &cfg->peers[i];
+	return NULL;
+}
+
+/* Relative paths are taken from the config file's directory, so the daemon
+ * reads the same files whatever its working directory. */
+static int resolve_path(struct parse *p, const char *key, const char *v, char *dst, size_t size)
+{
+	int n;
+
+	if (v[0] == '/')
+		n = snprintf(dst, size, "%s", v);
+	else
+		n = snprintf(dst, size, "%s%s%s", p->dir,
+			     p->dir[strlen(p->dir) - 1] == '/' ? "" : "/", v);
+	if (n < 0 || (size_t)n >= size) {
+		fail(p, p->lineno, key, "path too long (max %zu bytes)", size - 1);
+		return HL_ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* For messages: 3600000 -> "1h". */
+static void fmt_ms(char *out, size_t size, uint64_t ms)
+{
+	static const struct { const char *unit; uint64_t mul; } u[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
+	};
+
+	for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+		if (ms && ms % u[i].mul == 0) {
+			snprintf(out, size, "%llu%s", (unsigned long long)(ms / u[i].mul), u[i].unit);
+			return;
+		}
+	}
+	snprintf(out, size, "%llums", (unsigned long long)ms);
+}
+
+static int set_duration(struct parse *p, const char *key, const char *v, uint64_t min,
+			uint64_t max, uint64_t *out)
+{
+	uint64_t ms = 0;
+
+	if (hl_config_parse_duration(v, &ms) < 0) {
+		fail(p, p->lineno, key,
+		     "bad duration '%s' (use e.g. 250ms, 1s, 5m, 1h, 2d)", v);
+		return HL_ERR_CONFIG;
+	}
+	if (ms < min || ms > max) {
+		char lo[32], hi[32];
+		fmt_ms(lo, sizeof lo, min);
+		fmt_ms(hi, sizeof hi, max);
+		fail(p, p->lineno, key, "%s out of range (%s to %s)", v, lo, hi);
+		return HL_ERR_CONFIG;
+	}
+	*out = ms;
+	return 0;
+}
+
+static int set_addr(struct parse *p, const char *key, const char *v, char *dst)
+{
+	if (hl_config_parse_addr(v, NULL) < 0) {
+		fail(p, p->lineno, key,
+		     "bad address '%s' (want numeric 1.2.3.4:PORT or [v6]:PORT)", v);
+		return HL_ERR_CONFIG;
+	}
+	snprintf(dst, HL_MAX_ENDPOINT_STR + 1, "%s", v);
+	return 0;
+}
+
+static int apply_station(struct parse *p, enum key k, const char *key, const char *v)
+{
+	hl_config *c = p->cfg;
+	char tmp[HL_MAX_PATH + 1];
+
+	switch (k) {
+	case K_NAME:
+		if (!valid_name(v)) {
+			fail(p, p->lineno, key, "bad name '%s' (1-63 of A-Z a-z 0-9 . _ -)", v);
+			return HL_ERR_CONFIG;
+		}
+		snprintf(c->name, sizeof c->name, "%s", v);
+		return 0;
+	case K_PRIVKEY:
+		return resolve_path(p, key, v, c->private_key_file, sizeof c->private_key_file);
+	case K_LISTEN:
+		return set_addr(p, key, v, c->listen);
+	case K_STATEDIR:
+		return resolve_path(p, key, v, c->state_dir, sizeof c->state_dir);
+	case K_SOCKET:
+		if (resolve_path(p, key, v, tmp, sizeof tmp) < 0)
+			return HL_ERR_CONFIG;
+		if (strlen(tmp) >= SUN_PATH_MAX) {
+			fail(p, p->lineno, key, "socket path too long (max %u bytes): %s",
+			     SUN_PATH_MAX - 1, tmp);
+			return HL_ERR_CONFIG;
+		}
+		memcpy(c->socket_path, tmp, strlen(tmp) + 1);
+		return 0;
+	case K_TESTINT:
+		return set_duration(p, key, v, TEST_MIN_MS, TEST_MAX_MS, &c->test_interval_ms);
+	case K_ALARM:
+		return resolve_path(p, key, v, c->alarm_command, sizeof c->alarm_command);
+	default:
+		return HL_ERR_CONFIG;
+	}
+}
+
+static int set_pubkey(struct parse *p, const char *key, const char *v)
+{
+	hl_peer_conf *peer = p->peer;
+	hl_pubkey pk;
+	int rc = hl_pubkey_decode(v, &pk);
+
+	if (rc < 0) {
+		fail(p, p->lineno, key, rc == HL_ERR_CRYPTO
+		     ? "not a usable public key (invalid curve point)"
+		     : "not a hotline public key (want 88 base64 characters)");
+		return HL_ERR_CONFIG;
+	}
+	for (int i = 0; i < p->cfg->n_peers; i++) {
+		const hl_peer_conf *o = &p->cfg->peers[i];
+		if (o == peer || !(p->peer_seen[i] & (1u << K_PUBKEY)))
+			continue;
+		if (hl_pubkey_cmp(&o->key, &pk) == 0) {
+			fail(p, p->lineno, key, "same key as [Peer %s]", o->name);
+			return HL_ERR_CONFIG;
+		}
+	}
+	peer->key = pk;
+	return 0;
+}
+
+static int apply_peer(struct parse *p, enum key k, const char *key, const char *v)
+{
+	hl_peer_conf *peer = p->peer;
+	uint64_t n = 0;
+
+	switch (k) {
+	case K_PUBKEY:
+		return set_pubkey(p, key, v);
+	case K_ENDPOINT:
+		if (peer->n_endpoints >= (int)HL_MAX_ENDPOINTS) {
+			fail(p, p->lineno, key, "too many endpoints (max %u)", HL_MAX_ENDPOINTS);
+			return HL_ERR_CONFIG;
+		}
+		for (int i = 0; i < peer->n_endpoints; i++) {
+			if (strcmp(peer->endpoints[i], v) == 0) {
+				fail(p, p->lineno, key, "endpoint %s listed twice", v);
+				return HL_ERR_CONFIG;
+			}
+		}
+		if (set_addr(p, key, v, peer->endpoints[peer->n_endpoints]) < 0)
+			return HL_ERR_CONFIG;
+		peer->n_endpoints++;
+		return 0;
+	case K_PSK:
+		return resolve_path(p, key, v, peer->psk_file, sizeof peer->psk_file);
+	case K_KEEPALIVE:
+		return set_duration(p, key, v, KEEPALIVE_MIN_MS, KEEPALIVE_MAX_MS,
+				    &peer->keepalive_ms);
+	case K_DEADAFTER:
+		if (parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > DEAD_AFTER_MAX) {
+			fail(p, p->lineno, key, "want a whole number from 1 to %u, not '%s'",
+			     DEAD_AFTER_MAX, v);
+			return HL_ERR_CONFIG;
+		}
+		peer->dead_after = (uint32_t)n;
+		return 0;
+	default:
+		return HL_ERR_CONFIG;
+	}
+}
+
+/* inih handler: one "key = value" of the line the reader just returned, so
+ * p->lineno is that line's number. The section comes from p, not from inih
+ * (inih truncates section names at 50 bytes). */
+static int on_value(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	unsigned *seen;
+	int k;
+
+	(void)section;
+	if (p->failed)
+		return 0;
+	if (p->sec == SEC_NONE) {
+		fail(p, p->lineno, name, "key outside any section (start with [Station])");
+		return 0;
+	}
+	for (k = 0; k < K_COUNT; k++)
+		if (keydefs[k].sec == p->sec && strcasecmp(keydefs[k].name, name) == 0)
+			break;
+	if (k == K_COUNT) {
+		fail(p, p->lineno, name, "unknown key in [%s]",
+		     p->sec == SEC_STATION ? "Station" : "Peer");
+		return 0;
+	}
+	name = keydefs[k].name;
+	if (value[0] == '\0') {
+		fail(p, p->lineno, name, "empty value");
+		return 0;
+	}
+	seen = p->sec == SEC_STATION ? &p->station_seen
+				     : &p->peer_seen[p->peer - p->cfg->peers];
+	if ((*seen & (1u << k)) && !keydefs[k].repeatable) {
+		fail(p, p->lineno, name, "given twice in this section");
+		return 0;
+	}
+	*seen |= 1u << k;
+	if (p->sec == SEC_STATION) {
+		p->station_key_line[k] = p->lineno;
+		return apply_station(p, (enum key)k, name, value) == 0;
+	}
+	return apply_peer(p, (enum key)k, name, value) == 0;
+}
+
+/* A section header, already trimmed and known to be "[...]". */
+static void on_section(struct parse *p, const char *line, size_t n)
+{
+	char hdr[HL_MAX_NAME + 16];
+	const char *in = line + 1;
+	size_t in_n = n - 2;
+	hl_config *c = p->cfg;
+
+	snprintf(hdr, sizeof hdr, "%.*s", (int)n, line);
+	while (in_n && is_ws(*in))
+		in++, in_n--;
+	while (in_n && is_ws(in[in_n - 1]))
+		in_n--;
+	if (in_n == 7 && strncasecmp(in, "Station", 7) == 0) {
+		if (p->station_line) {
+			fail(p, p->lineno, "[Station]", "section given twice (first on line %d)",
+			     p->station_line);
+			return;
+		}
+		p->sec = SEC_STATION;
+		p->station_line = p->lineno;
+		return;
+	}
+	if (in_n < 4 || strncasecmp(in, "Peer", 4) != 0 || (in_n > 4 && !is_ws(in[4]))) {
+		fail(p, p->lineno, hdr, "unknown section (want [Station] or [Peer NAME])");
+		return;
+	}
+	in += 4, in_n -= 4;
+	while (in_n && is_ws(*in))
+		in++, in_n--;
+	char name[HL_MAX_NAME + 1];
+	if (in_n == 0 || in_n > HL_MAX_NAME) {
+		fail(p, p->lineno, hdr, "peer name must be 1-%u characters", HL_MAX_NAME);
+		return;
+	}
+	memcpy(name, in, in_n);
+	name[in_n] = '\0';
+	if (!valid_name(name)) {
+		fail(p, p->lineno, hdr, "bad peer name (use A-Z a-z 0-9 . _ -)");
+		return;
+	}
+	if (hl_config_peer(c, name)) {
+		fail(p, p->lineno, hdr, "peer name used twice");
+		return;
+	}
+	if (c->n_peers >= (int)HL_MAX_PEERS) {
+		fail(p, p->lineno, hdr, "too many peers (max %u)", HL_MAX_PEERS);
+		return;
+	}
+	p->peer = &c->peers[c->n_peers];
+	p->peer_line[c->n_peers] = p->lineno;
+	c->n_peers++;
+	memcpy(p->peer->name, name, in_n + 1);
+	p->peer->keepalive_ms = 1000;
+	p->peer->dead_after = 3;
+	p->sec = SEC_PEER;
+}
+
+/* Checks one raw line and hands inih a normalised copy: comments ('#' or ';'
+ * anywhere) removed, no leading blanks (so inih's multi-line continuation
+ * never applies), only "[Section]" or "Key = Value" shapes. inih then only
+ * splits key from value. Errors stop the parse by returning EOF. */
+static char *next_line(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	const uint8_t *raw;
+	uint8_t newline;
+	const char *s, *eq;
+	size_t left, n, i;
+
+	if (p->failed || (left = hl_rd_left(&p->rd)) == 0)
+		return NULL;
+	const uint8_t *nl = memchr(p->rd.p + p->rd.off, '\n', left);
+	n = nl ? (size_t)(nl - (p->rd.p + p->rd.off)) : left;
+	if (hl_rd_ref(&p->rd, &raw, n) < 0)
+		return NULL;
+	if (nl && hl_rd_u8(&p->rd, &newline) < 0)
+		return NULL;
+	p->lineno++;
+	s = (const char *)raw;
+	if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3, n -= 3;
+	if (n && s[n - 1] == '\r')
+		n--;
+	/* Values end up in one-line error messages and file names: no controls. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '#' || c == ';')
+			break;
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			fail(p, p->lineno, "syntax", "control character 0x%02x in line", c);
+			return NULL;
+		}
+	}
+	n = i;
+	while (n && is_ws(*s))
+		s++, n--;
+	while (n && is_ws(s[n - 1]))
+		n--;
+	if (num < 2 || n > (size_t)num - 2) {
+		fail(p, p->lineno, "syntax", "line too long (max %d characters)", num - 2);
+		return NULL;
+	}
+	if (n > 0 && s[0] == '[') {
+		if (s[n - 1] != ']' || n < 2) {
+			fail(p, p->lineno, "syntax", "section header must end with ']'");
+			return NULL;
+		}
+		on_section(p, s, n);
+		if (p->failed)
+			return NULL;
+	} else if (n > 0) {
+		eq = memchr(s, '=', n);
+		for (i = 0; eq && s + i < eq && is_letter(s[i]); i++)
+			;
+		if (!eq || i == 0) {
+			fail(p, p->lineno, "syntax", "expected 'Key = Value' or '[Section]'");
+			return NULL;
+		}
+		while (s + i < eq && is_ws(s[i]))
+			i++;
+		if (s + i != eq) {
+			fail(p, p->lineno, "syntax", "key names are letters only");
+			return NULL;
+		}
+	}
+	memcpy(str, s, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	return str;
+}
+
+static int read_file(const char *path, hl_buf *b, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc = HL_ERR_IO;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	for (;;) {
+		/* b->max is CONFIG_MAX + READ_CHUNK: this fails only past CONFIG_MAX */
+		rc = hl_buf_reserve(b, READ_CHUNK);
+		if (rc == HL_ERR_TOOBIG) {
+			snprintf(err, errlen, "%s: file too large (max %u bytes)", path,
+				 CONFIG_MAX);
+			rc = HL_ERR_CONFIG;
+			break;
+		}
+		if (rc < 0)
+			break;
+		ssize_t r = read(fd, b->p + b->len, READ_CHUNK);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = HL_ERR_IO;
+			break;
+		}
+		if (r == 0)
+			break;
+		b->len += (size_t)r;
+	}
+	close(fd);
+	return rc;
+}
+
+static int config_dir(const char *path, char *dir, size_t size, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char cwd[HL_MAX_PATH + 1];
+	int n;
+
+	if (slash == path)
+		n = snprintf(dir, size, "/");
+	else if (slash && path[0] == '/')
+		n = snprintf(dir, size, "%.*s", (int)(slash - path), path);
+	else {
+		if (!getcwd(cwd, sizeof cwd)) {
+			snprintf(err, errlen, "%s: cannot get working directory: %s", path,
+				 strerror(errno));
+			return HL_ERR_IO;
+		}
+		if (slash)
+			n = snprintf(dir, size, "%s/%.*s", cwd, (int)(slash - path), path);
+		else
+			n = snprintf(dir, size, "%s", cwd);
+	}
+	if (n < 0 || (size_t)n >= size) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return HL_ERR_CONFIG;
+	}
+	return 0;
+}
+
+/* Required keys and defaults that depend on other keys. */
+static void finish(struct parse *p)
+{
+	hl_config *c = p->cfg;
+	static const enum key station_req[] = { K_NAME, K_PRIVKEY, K_STATEDIR };
+
+	if (!p->station_line) {
+		fail(p, p->lineno ? p->lineno : 1, "[Station]", "section missing");
+		return;
+	}
+	for (size_t i = 0; i < sizeof station_req / sizeof station_req[0]; i++) {
+		if (!(p->station_seen & (1u << station_req[i]))) {
+			fail(p, p->station_line, keydefs[station_req[i]].name,
+			     "missing (required in [Station])");
+			return;
+		}
+	}
+	for (int i = 0; i < c->n_peers; i++) {
+		if (!(p->peer_seen[i] & (1u << K_PUBKEY))) {
+			fail(p, p->peer_line[i], "PublicKey", "missing (required in [Peer %s])",
+			     c->peers[i].name);
+			return;
+		}
+	}
+	if (!(p->station_seen & (1u << K_SOCKET))) {
+		int n = snprintf(c->socket_path, sizeof c->socket_path, "%s/hotline.sock",
+				 c->state_dir);
+		if (n < 0 || (size_t)n >= sizeof c->socket_path)
+			fail(p, p->station_key_line[K_STATEDIR], "Socket",
+			     "default %s/hotline.sock is too long for a Unix socket; set Socket",
+			     c->state_dir);
+	}
+}
+
+int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
+{
+	struct parse *p = NULL;
+	hl_buf b;
+	int rc, ir;
+
+	hl_buf_init(&b, CONFIG_MAX + READ_CHUNK);
+	if (errlen)
+		err[0] = '\0';
+	if (!cfg)
+		return HL_ERR_INVAL;
+	memset(cfg, 0, sizeof *cfg);
+	if (!path)
+		return HL_ERR_INVAL;
+	cfg->test_interval_ms = 3600000;
+	if (strlen(path) > HL_MAX_PATH) {
+		snprintf(err, errlen, "%.64s...: path too long", path);
+		return HL_ERR_CONFIG;
+	}
+	snprintf(cfg->path, sizeof cfg->path, "%s", path);
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return HL_ERR_NOMEM;
+	p->cfg = cfg;
+	p->path = path;
+	p->err = err;
+	p->errlen = errlen;
+	rc = config_dir(path, p->dir, sizeof p->dir, err, errlen);
+	if (rc < 0)
+		goto out;
+	rc = read_file(path, &b, err, errlen);
+	if (rc < 0)
+		goto out;
+	hl_rd_init(&p->rd, b.p, b.len);
+	ir = ini_parse_stream(next_line, p, on_value, p);
+	if (!p->failed && ir == -2) {
+		rc = HL_ERR_NOMEM;
+		goto out;
+	}
+	if (!p->failed && ir != 0)
+		fail(p, ir > 0 ? ir : p->lineno, "syntax", "cannot parse line");
+	if (!p->failed)
+		finish(p);
+	rc = p->failed ? HL_ERR_CONFIG : 0;
+out:
+	if (rc < 0) {
+		memset(cfg, 0, sizeof *cfg);
+		if (errlen && !err[0])
+			snprintf(err, errlen, "%s: %s", path, hl_strerror(rc));
+	}
+	free(p);
+	hl_buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* config.h — the station's INI configuration ([Station], [Peer NAME]);
+ * every error names file, line and key. */
+#ifndef HL_CONFIG_H
+#define HL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "limits.h"
+
+typedef struct {
+	char name[HL_MAX_NAME + 1];
+	hl_pubkey key;
+	char endpoints[HL_MAX_ENDPOINTS][HL_MAX_ENDPOINT_STR + 1]; /* "ip:port", "[ip6]:port" */
+	int n_endpoints;                 /* 0: we only listen for this peer */
+	char psk_file[HL_MAX_PATH + 1];  /* "" if none */
+	uint64_t keepalive_ms;           /* default 1000 */
+	uint32_t dead_after;             /* missed keepalives, default 3 */
+} hl_peer_conf;
+
+typedef struct {
+	char path[HL_MAX_PATH + 1];      /* the file it came from */
+	char name[HL_MAX_NAME + 1];
+	char private_key_file[HL_MAX_PATH + 1];
+	char listen[HL_MAX_ENDPOINT_STR + 1]; /* "" = do not listen */
+	char state_dir[HL_MAX_PATH + 1];
+	char socket_path[108];           /* sun_path */
+	uint64_t test_interval_ms;       /* default 1 h */
+	char alarm_command[HL_MAX_PATH + 1];
+	hl_peer_conf peers[HL_MAX_PEERS];
+	int n_peers;
+} hl_config;
+
+/* Parses path into cfg (zeroed first; defaults applied). On error returns
+ * HL_ERR_CONFIG (or HL_ERR_IO) and err holds one line:
+ * "FILE:LINE: KEY: what is wrong". Relative paths in the file are resolved
+ * against the file's directory. Required: Station Name, PrivateKeyFile,
+ * StateDir; each peer PublicKey; peer names unique. Socket defaults to
+ * StateDir/hotline.sock. Lines are at most 198 characters. */
+int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen);
+
+/* Durations: "250ms", "1s", "5m", "1h", "2d"; bare numbers are seconds. */
+int hl_config_parse_duration(const char *s, uint64_t *ms);
+/* "1.2.3.4:7340" or "[::1]:7340" into a sockaddr_storage; no DNS. */
+struct sockaddr_storage;
+int hl_config_parse_addr(const char *s, struct sockaddr_storage *ss);
+
+const hl_peer_conf *hl_config_peer(const hl_config *cfg, const char *name);
+
+#endif

@@ -1,0 +1,308 @@
+/* keys.c — station identity: derive the Ed25519 and X25519 pairs from one seed,
+ * read and write private key / pre-shared key files, encode the public key. */
+#include "keys.h"
+#include "err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* BLAKE2b personalisation is exactly 16 bytes; the arrays are 17 only so the
+ * literals keep their NUL. "hotline-sign-v1" is 15 characters, so its 16th
+ * byte is the terminating NUL. */
+static const unsigned char PERS_SIGN[17] = "hotline-sign-v1";
+static const unsigned char PERS_NOISE[17] = "hotline-noise-v1";
+
+#define KEYFILE_MAX 4096u
+/* base64 (original variant, padded) of 32 bytes: 44 characters */
+#define B64_32_LEN 44u
+
+static int derive(uint8_t out[32], const uint8_t seed[HL_SEED_LEN], const unsigned char *pers)
+{
+	if (crypto_generichash_blake2b_salt_personal(out, 32, NULL, 0, seed, HL_SEED_LEN,
+						     NULL, pers) != 0)
+		return HL_ERR_CRYPTO;
+	return 0;
+}
+
+int hl_keys_from_seed(const uint8_t seed[HL_SEED_LEN], hl_identity **out)
+{
+	hl_identity *id = NULL;
+	uint8_t ed_seed[32];
+	int rc = HL_ERR_CRYPTO;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return HL_ERR_CRYPTO;
+	id = sodium_malloc(sizeof *id);
+	if (!id)
+		return HL_ERR_NOMEM;
+	memcpy(id->seed, seed, HL_SEED_LEN);
+	if (derive(ed_seed, id->seed, PERS_SIGN) < 0)
+		goto out;
+	if (crypto_sign_ed25519_seed_keypair(id->pub.ed, id->ed_sk, ed_seed) != 0)
+		goto out;
+	if (derive(id->x_sk, id->seed, PERS_NOISE) < 0)
+		goto out;
+	if (crypto_scalarmult_base(id->pub.x, id->x_sk) != 0)
+		goto out;
+	*out = id;
+	id = NULL;
+	rc = 0;
+out:
+	sodium_memzero(ed_seed, sizeof ed_seed);
+	hl_keys_free(id);
+	return rc;
+}
+
+int hl_keys_generate(hl_identity **out)
+{
+	uint8_t seed[HL_SEED_LEN];
+	int rc;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return HL_ERR_CRYPTO;
+	randombytes_buf(seed, sizeof seed);
+	rc = hl_keys_from_seed(seed, out);
+	sodium_memzero(seed, sizeof seed);
+	return rc;
+}
+
+void hl_keys_free(hl_identity *id)
+{
+	if (!id)
+		return;
+	sodium_memzero(id, sizeof *id);
+	sodium_free(id);
+}
+
+/* Exactly 44 base64 characters (optionally one "\n") decoding to 32 bytes.
+ * libsodium also rejects non-zero leftover bits, so the text is canonical. */
+static int decode_b64_32(const char *text, size_t len, uint8_t out[32])
+{
+	size_t bin_len = 0;
+	const char *end = NULL;
+
+	if (len == B64_32_LEN + 1 && text[B64_32_LEN] == '\n')
+		len--;
+	if (len != B64_32_LEN || memchr(text, '\0', len))
+		return HL_ERR_INVAL;
+	if (sodium_base642bin(out, 32, text, len, NULL, &bin_len, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin_len != 32 || end != text + len) {
+		sodium_memzero(out, 32);
+		return HL_ERR_INVAL;
+	}
+	return 0;
+}
+
+int hl_keys_parse_private(const char *text, size_t len, hl_identity **out)
+{
+	uint8_t seed[HL_SEED_LEN];
+	int rc;
+
+	*out = NULL;
+	if (!text)
+		return HL_ERR_INVAL;
+	rc = decode_b64_32(text, len, seed);
+	if (rc == 0)
+		rc = hl_keys_from_seed(seed, out);
+	sodium_memzero(seed, sizeof seed);
+	return rc;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return HL_ERR_IO;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int hl_keys_write_private(int fd, const hl_identity *id)
+{
+	char line[B64_32_LEN + 2];
+	int rc;
+
+	if (!id || fd < 0)
+		return HL_ERR_INVAL;
+	sodium_bin2base64(line, sizeof line, id->seed, HL_SEED_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	line[B64_32_LEN] = '\n';
+	line[B64_32_LEN + 1] = '\0';
+	rc = write_all(fd, line, B64_32_LEN + 1);
+	sodium_memzero(line, sizeof line);
+	return rc;
+}
+
+/* Opens a secret file without following a final symlink (and without blocking
+ * on a FIFO), checks it is a regular file nobody else can read or write, and
+ * reads at most KEYFILE_MAX bytes into buf (KEYFILE_MAX + 1 bytes). */
+static int read_secret_file(const char *path, char *buf, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t n = 0;
+	int fd, rc = HL_ERR_IO;
+
+	*len = 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ELOOP) {
+			snprintf(err, errlen, "%s: is a symbolic link; refusing to follow it",
+				 path);
+			return HL_ERR_PERM;
+		}
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return HL_ERR_IO;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		rc = HL_ERR_INVAL;
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "%s: permissions %04o are too open; run: chmod 600 %s",
+			 path, (unsigned)(st.st_mode & 07777), path);
+		rc = HL_ERR_PERM;
+		goto out;
+	}
+	/* One byte more than allowed, to tell "exactly full" from "too long". */
+	while (n < KEYFILE_MAX + 1) {
+		ssize_t r = read(fd, buf + n, KEYFILE_MAX + 1 - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > KEYFILE_MAX) {
+		snprintf(err, errlen, "%s: file too large for a key", path);
+		rc = HL_ERR_TOOBIG;
+		goto out;
+	}
+	*len = n;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+int hl_keys_load_file(const char *path, hl_identity **out, char *err, size_t errlen)
+{
+	char buf[KEYFILE_MAX + 1];
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	if (!path)
+		return HL_ERR_INVAL;
+	rc = read_secret_file(path, buf, &len, err, errlen);
+	if (rc == 0) {
+		rc = hl_keys_parse_private(buf, len, out);
+		if (rc == HL_ERR_INVAL)
+			snprintf(err, errlen, "%s: not a hotline private key", path);
+		else if (rc < 0)
+			snprintf(err, errlen, "%s: %s", path, hl_strerror(rc));
+	}
+	sodium_memzero(buf, sizeof buf);
+	return rc;
+}
+
+int hl_keys_load_psk(const char *path, uint8_t psk[HL_PSK_LEN], char *err, size_t errlen)
+{
+	char buf[KEYFILE_MAX + 1];
+	size_t len = 0;
+	int rc;
+
+	sodium_memzero(psk, HL_PSK_LEN);
+	if (errlen)
+		err[0] = '\0';
+	if (!path)
+		return HL_ERR_INVAL;
+	rc = read_secret_file(path, buf, &len, err, errlen);
+	if (rc == 0) {
+		rc = decode_b64_32(buf, len, psk);
+		if (rc < 0)
+			snprintf(err, errlen,
+				 "%s: not a pre-shared key (want base64 of 32 bytes)", path);
+	}
+	sodium_memzero(buf, sizeof buf);
+	return rc;
+}
+
+void hl_pubkey_encode(const hl_pubkey *pk, char out[HL_PUBKEY_B64_LEN + 1])
+{
+	uint8_t raw[HL_PUBKEY_LEN];
+
+	memcpy(raw, pk->ed, 32);
+	memcpy(raw + 32, pk->x, 32);
+	sodium_bin2base64(out, HL_PUBKEY_B64_LEN + 1, raw, sizeof raw,
+			  sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* A peer key we pin must be usable: the Ed25519 half a canonical point in the
+ * prime-order subgroup, the X25519 half not of small order (libsodium's
+ * scalarmult refuses those, which is the check we borrow). */
+static int x25519_ok(const uint8_t x[32])
+{
+	static const uint8_t probe[32] = { 9 };
+	uint8_t q[32];
+	int ok;
+
+	ok = crypto_scalarmult(q, probe, x) == 0;
+	sodium_memzero(q, sizeof q);
+	return ok;
+}
+
+int hl_pubkey_decode(const char *s, hl_pubkey *pk)
+{
+	uint8_t raw[HL_PUBKEY_LEN];
+	size_t bin_len = 0;
+	const char *end = NULL;
+
+	memset(pk, 0, sizeof *pk);
+	if (!s || strnlen(s, HL_PUBKEY_B64_LEN + 1) != HL_PUBKEY_B64_LEN)
+		return HL_ERR_INVAL;
+	if (sodium_init() < 0)
+		return HL_ERR_CRYPTO;
+	if (sodium_base642bin(raw, sizeof raw, s, HL_PUBKEY_B64_LEN, NULL, &bin_len, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin_len != HL_PUBKEY_LEN || end != s + HL_PUBKEY_B64_LEN)
+		return HL_ERR_INVAL;
+	if (!crypto_core_ed25519_is_valid_point(raw) || !x25519_ok(raw + 32))
+		return HL_ERR_CRYPTO;
+	memcpy(pk->ed, raw, 32);
+	memcpy(pk->x, raw + 32, 32);
+	return 0;
+}
+
+int hl_pubkey_cmp(const hl_pubkey *a, const hl_pubkey *b)
+{
+	int c = memcmp(a->ed, b->ed, sizeof a->ed);
+
+	if (c == 0)
+		c = memcmp(a->x, b->x, sizeof a->x);
+	return c < 0 ? -1 : c > 0;
+}

@@ -1,0 +1,406 @@
+/* test_config.c — the INI configuration: a full good file, defaults, relative
+ * paths, and malformed files whose error must name file, line and key. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "err.h"
+#include "keys.h"
+
+static char tmpdir[64];
+static char pk1[HL_PUBKEY_B64_LEN + 1], pk2[HL_PUBKEY_B64_LEN + 1];
+static hl_pubkey pub1, pub2;
+
+/* Copies text to buf, replacing @PK1@ / @PK2@ by the test public keys. */
+static void expand(char *buf, size_t size, const char *text)
+{
+	size_t o = 0;
+
+	while (*text) {
+		const char *rep = NULL;
+		if (strncmp(text, "@PK1@", 5) == 0)
+			rep = pk1;
+		else if (strncmp(text, "@PK2@", 5) == 0)
+			rep = pk2;
+		if (rep) {
+			size_t n = strlen(rep);
+			assert_true(o + n < size);
+			memcpy(buf + o, rep, n);
+			o += n;
+			text += 5;
+			continue;
+		}
+		assert_true(o + 1 < size);
+		buf[o++] = *text++;
+	}
+	buf[o] = '\0';
+}
+
+static void write_conf(const char *path, const char *text)
+{
+	static char buf[64 * 1024];
+	FILE *f;
+
+	expand(buf, sizeof buf, text);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(buf, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static hl_config *new_cfg(void)
+{
+	hl_config *c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	return c;
+}
+
+static const char GOOD[] =
+	"# hotline test configuration\n"                   /* 1 */
+	"[Station]\n"                                       /* 2 */
+	"Name = washington\n"                               /* 3 */
+	"PrivateKeyFile = /etc/hotline/station.key\n"       /* 4 */
+	"Listen = 0.0.0.0:7340   # inline comment\n"        /* 5 */
+	"StateDir = /var/lib/hotline ; other comment\n"     /* 6 */
+	"Socket = /run/hotline/hotline.sock\n"              /* 7 */
+	"TestInterval = 30m\n"                              /* 8 */
+	"AlarmCommand = /usr/local/bin/page-duty-officer\n" /* 9 */
+	"\n"                                                /* 10 */
+	"; a peer\n"                                        /* 11 */
+	"[Peer moscow]\n"                                   /* 12 */
+	"PublicKey = @PK1@\n"                               /* 13 */
+	"Endpoint = 198.51.100.7:7340        # preferred\n" /* 14 */
+	"   Endpoint = [2001:db8::1]:7341\r\n"              /* 15: indented, CRLF */
+	"endpoint=203.0.113.9:7340\n"                       /* 16: any case */
+	"PresharedKeyFile = /etc/hotline/moscow.psk\n"      /* 17 */
+	"KeepaliveInterval = 250ms\n"                       /* 18 */
+	"DeadAfter = 5\n"                                   /* 19 */
+	"[ Peer   beijing.2_x-y ]\n"                        /* 20 */
+	"PUBLICKEY = @PK2@";                                /* 21: no final newline */
+
+static void test_good_round_trip(void **state)
+{
+	char path[128], err[512];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/good.conf", tmpdir);
+	write_conf(path, GOOD);
+	int rc = hl_config_load(path, c, err, sizeof err);
+	if (rc != 0)
+		fail_msg("load: %d %s", rc, err);
+	assert_string_equal(c->path, path);
+	assert_string_equal(c->name, "washington");
+	assert_string_equal(c->private_key_file, "/etc/hotline/station.key");
+	assert_string_equal(c->listen, "0.0.0.0:7340");
+	assert_string_equal(c->state_dir, "/var/lib/hotline");
+	assert_string_equal(c->socket_path, "/run/hotline/hotline.sock");
+	assert_int_equal(c->test_interval_ms, 30 * 60 * 1000);
+	assert_string_equal(c->alarm_command, "/usr/local/bin/page-duty-officer");
+	assert_int_equal(c->n_peers, 2);
+
+	const hl_peer_conf *m = hl_config_peer(c, "moscow");
+	assert_ptr_equal(m, &c->peers[0]);
+	assert_string_equal(m->name, "moscow");
+	assert_int_equal(hl_pubkey_cmp(&m->key, &pub1), 0);
+	assert_int_equal(m->n_endpoints, 3);
+	assert_string_equal(m->endpoints[0], "198.51.100.7:7340");
+	assert_string_equal(m->endpoints[1], "[2001:db8::1]:7341");
+	assert_string_equal(m->endpoints[2], "203.0.113.9:7340");
+	assert_string_equal(m->psk_file, "/etc/hotline/moscow.psk");
+	assert_int_equal(m->keepalive_ms, 250);
+	assert_int_equal(m->dead_after, 5);
+
+	const hl_peer_conf *b = hl_config_peer(c, "beijing.2_x-y");
+	assert_ptr_equal(b, &c->peers[1]);
+	assert_int_equal(hl_pubkey_cmp(&b->key, &pub2), 0);
+	assert_int_equal(b->n_endpoints, 0);
+	assert_null(hl_config_peer(c, "Moscow"));
+	assert_null(hl_config_peer(c, "nobody"));
+	free(c);
+}
+
+static void test_defaults(void **state)
+{
+	char path[128], err[512];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/min.conf", tmpdir);
+	write_conf(path, "[Station]\nName = a\nPrivateKeyFile = /k\nStateDir = /var/lib/hl\n"
+			 "[Peer b]\nPublicKey = @PK1@\n");
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
+	assert_string_equal(c->listen, "");
+	assert_string_equal(c->alarm_command, "");
+	assert_string_equal(c->socket_path, "/var/lib/hl/hotline.sock");
+	assert_int_equal(c->test_interval_ms, 3600 * 1000);
+	assert_int_equal(c->n_peers, 1);
+	assert_int_equal(c->peers[0].keepalive_ms, 1000);
+	assert_int_equal(c->peers[0].dead_after, 3);
+	assert_int_equal(c->peers[0].n_endpoints, 0);
+	assert_string_equal(c->peers[0].psk_file, "");
+
+	/* no peers at all is a valid (if lonely) station */
+	write_conf(path, "[Station]\nName = a\nPrivateKeyFile = /k\nStateDir = /s\n");
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
+	assert_int_equal(c->n_peers, 0);
+	free(c);
+}
+
+static void test_relative_paths(void **state)
+{
+	char dir[128], path[160], want[512], err[512], cwd[4096];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(dir, sizeof dir, "%s/etc", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof path, "%s/hotline.conf", dir);
+	write_conf(path, "[Station]\nName = a\nPrivateKeyFile = station.key\n"
+			 "StateDir = ../state\nSocket = run/s.sock\nAlarmCommand = bin/alarm\n"
+			 "[Peer b]\nPublicKey = @PK1@\nPresharedKeyFile = keys/b.psk\n");
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
+	snprintf(want, sizeof want, "%s/station.key", dir);
+	assert_string_equal(c->private_key_file, want);
+	snprintf(want, sizeof want, "%s/../state", dir);
+	assert_string_equal(c->state_dir, want);
+	snprintf(want, sizeof want, "%s/run/s.sock", dir);
+	assert_string_equal(c->socket_path, want);
+	snprintf(want, sizeof want, "%s/bin/alarm", dir);
+	assert_string_equal(c->alarm_command, want);
+	snprintf(want, sizeof want, "%s/keys/b.psk", dir);
+	assert_string_equal(c->peers[0].psk_file, want);
+
+	/* a relative config path still gives absolute paths */
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(tmpdir), 0);
+	int rc = hl_config_load("etc/hotline.conf", c, err, sizeof err);
+	char got[HL_MAX_PATH + 1];
+	snprintf(got, sizeof got, "%s", c->private_key_file);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(rc, 0);
+	/* tmpdir is under /tmp, which may itself be a symlink: compare suffix */
+	assert_true(got[0] == '/');
+	assert_non_null(strstr(got, "/etc/station.key"));
+	free(c);
+}
+
+struct bad {
+	const char *text;
+	int line;
+	const char *key;
+};
+
+#define ST "[Station]\nName = a\nPrivateKeyFile = /k\nStateDir = /s\n" /* lines 1-4 */
+
+static const struct bad bads[] = {
+	{ ST "[Foo]\n", 5, "[Foo]" },
+	{ ST "Colour = red\n", 5, "Colour" },
+	{ ST "name = b\n", 5, "Name" },                                /* duplicate */
+	{ ST "Listen =\n", 5, "Listen" },                              /* empty value */
+	{ ST "Listen =    # nothing\n", 5, "Listen" },
+	{ ST "TestInterval = 5x\n", 5, "TestInterval" },
+	{ ST "TestInterval = -1s\n", 5, "TestInterval" },
+	{ ST "TestInterval = 1.5h\n", 5, "TestInterval" },
+	{ ST "TestInterval = 99999999999999999999\n", 5, "TestInterval" },
+	{ ST "TestInterval = 10ms\n", 5, "TestInterval" },             /* below minimum */
+	{ ST "Listen = localhost:7340\n", 5, "Listen" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nEndpoint = example.com:7340\n", 7, "Endpoint" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nEndpoint = 1.2.3.4:70000\n", 7, "Endpoint" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nEndpoint = 1.2.3.4\n", 7, "Endpoint" },
+	{ ST "[Peer x]\nPublicKey = abc\n", 6, "PublicKey" },
+	{ "Name = a\n[Station]\n", 1, "Name" },                       /* outside section */
+	{ ST "just some words\n", 5, "syntax" },
+	{ ST "Name: b\n", 5, "syntax" },
+	{ ST "[Peer x\n", 5, "syntax" },
+	{ "[Station]\nName = a\nPrivateKeyFile = /k\n", 1, "StateDir" }, /* missing */
+	{ "\n[Station]\nStateDir = /s\nPrivateKeyFile = /k\n", 2, "Name" },
+	{ ST "[Peer x]\nEndpoint = 1.2.3.4:1\n", 5, "PublicKey" },      /* missing */
+	{ ST "[Peer x]\nPublicKey = @PK1@\n[Peer x]\nPublicKey = @PK2@\n", 7, "[Peer x]" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\n[Peer y]\nPublicKey = @PK1@\n", 8, "PublicKey" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nPublicKey = @PK2@\n", 7, "PublicKey" },
+	{ ST "[Station]\n", 5, "[Station]" },
+	{ ST "[Peer bad/name]\n", 5, "[Peer bad/name]" },
+	{ ST "[Peer]\n", 5, "[Peer]" },
+	{ "[Station]\nName = "
+	  "a123456789012345678901234567890123456789012345678901234567890123\n", 2, "Name" },
+	{ "[Station]\nName = wash ington\n", 2, "Name" },
+	{ ST "Socket = /"
+	  "run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n", 5, "Socket" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nDeadAfter = 0\n", 7, "DeadAfter" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nDeadAfter = 3x\n", 7, "DeadAfter" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nKeepaliveInterval = 1\xff\n", 7,
+	  "KeepaliveInterval" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nListen = 1.2.3.4:1\n", 7, "Listen" }, /* wrong section */
+	{ ST "[Peer x]\nPublicKey = @PK1@\nEndpoint = 1.2.3.4:1\nEndpoint = 1.2.3.4:1\n", 8,
+	  "Endpoint" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nEndpoint = 1.0.0.1:1\nEndpoint = 1.0.0.2:1\n"
+	  "Endpoint = 1.0.0.3:1\nEndpoint = 1.0.0.4:1\nEndpoint = 1.0.0.5:1\n"
+	  "Endpoint = 1.0.0.6:1\nEndpoint = 1.0.0.7:1\nEndpoint = 1.0.0.8:1\n"
+	  "Endpoint = 1.0.0.9:1\n", 15, "Endpoint" },
+	{ ST "Name = a\x01\n", 5, "syntax" },                          /* control char */
+	{ ST "\n\nListen = 1.2.3.4:1\rEndpoint = 1.2.3.4:2\r\n", 7, "syntax" }, /* bare CR */
+	{ ST "AlarmCommand = /"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 5, "syntax" }, /* line too long */
+	{ "[Peer x]\nPublicKey = @PK1@\n", 2, "[Station]" },           /* no [Station] */
+	{ "", 1, "[Station]" },
+};
+
+static void test_malformed(void **state)
+{
+	char path[128], prefix[192], err[512];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/bad.conf", tmpdir);
+	for (size_t i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		write_conf(path, bads[i].text);
+		memset(err, 'Z', sizeof err);
+		int rc = hl_config_load(path, c, err, sizeof err);
+		snprintf(prefix, sizeof prefix, "%s:%d: %s: ", path, bads[i].line, bads[i].key);
+		if (rc != HL_ERR_CONFIG || strncmp(err, prefix, strlen(prefix)) != 0 ||
+		    strlen(err) <= strlen(prefix) || strchr(err, '\n'))
+			fail_msg("case %zu: rc %d, err '%s', want prefix '%s'", i, rc, err, prefix);
+		/* nothing half-parsed is left behind */
+		assert_int_equal(c->n_peers, 0);
+		assert_string_equal(c->name, "");
+	}
+	free(c);
+}
+
+static void test_unreadable(void **state)
+{
+	char path[128], err[512];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/does-not-exist.conf", tmpdir);
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), HL_ERR_IO);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "No such file"));
+	assert_int_equal(hl_config_load(tmpdir, c, err, sizeof err), HL_ERR_IO);
+	assert_non_null(strstr(err, tmpdir));
+	free(c);
+}
+
+static void test_durations(void **state)
+{
+	static const struct { const char *s; uint64_t ms; } good[] = {
+		{ "250ms", 250 }, { "1s", 1000 }, { "5m", 300000 }, { "1h", 3600000 },
+		{ "2d", 172800000 }, { "7", 7000 }, { "0", 0 }, { "0ms", 0 },
+		{ "18446744073709551615ms", UINT64_MAX },
+	};
+	static const char *bad[] = {
+		"", "s", "ms", "-1", "+1", " 1s", "1s ", "1 s", "1.5s", "1S", "1sms", "1w",
+		"0x10", "18446744073709551616", "18446744073709551615s", "1e3",
+	};
+	uint64_t ms = 99;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(hl_config_parse_duration(good[i].s, &ms), 0);
+		assert_true(ms == good[i].ms);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ms = 99;
+		if (hl_config_parse_duration(bad[i], &ms) >= 0)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_true(ms == 0);
+	}
+	assert_true(hl_config_parse_duration(NULL, &ms) < 0);
+}
+
+static void test_addresses(void **state)
+{
+	static const char *bad[] = {
+		"", "1.2.3.4", "1.2.3.4:", "1.2.3:80", "1.2.3.4.5:80", "01.2.3.4:80",
+		"256.1.1.1:80", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:+80", "1.2.3.4:80 ",
+		" 1.2.3.4:80", "1.2.3.4:8a", "localhost:80", "::1:80", "[::1]80", "[::1]:",
+		"[::1]", "[]:80", "[1.2.3.4]:80", "[::1]:80:80", "[::g]:80", "1.2.3.4:000080",
+		"[fe80::1%eth0]:80",
+	};
+	struct sockaddr_storage ss;
+	char buf[64];
+	(void)state;
+
+	assert_int_equal(hl_config_parse_addr("198.51.100.7:7340", &ss), 0);
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	assert_int_equal(sin->sin_family, AF_INET);
+	assert_int_equal(ntohs(sin->sin_port), 7340);
+	assert_string_equal(inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof buf), "198.51.100.7");
+
+	assert_int_equal(hl_config_parse_addr("[2001:db8::1]:65535", &ss), 0);
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	assert_int_equal(sin6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(sin6->sin6_port), 65535);
+	assert_string_equal(inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof buf),
+			    "2001:db8::1");
+	assert_int_equal(hl_config_parse_addr("[::1]:1", &ss), 0);
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (hl_config_parse_addr(bad[i], &ss) >= 0)
+			fail_msg("'%s' accepted", bad[i]);
+	assert_true(hl_config_parse_addr(NULL, &ss) < 0);
+}
+
+static int setup(void **state)
+{
+	uint8_t seed[HL_SEED_LEN];
+	hl_identity *id = NULL;
+	(void)state;
+
+	if (sodium_init() < 0)
+		return -1;
+	memset(seed, 1, sizeof seed);
+	if (hl_keys_from_seed(seed, &id) < 0)
+		return -1;
+	pub1 = id->pub;
+	hl_pubkey_encode(&pub1, pk1);
+	hl_keys_free(id);
+	memset(seed, 2, sizeof seed);
+	if (hl_keys_from_seed(seed, &id) < 0)
+		return -1;
+	pub2 = id->pub;
+	hl_pubkey_encode(&pub2, pk2);
+	hl_keys_free(id);
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/hl-test-config-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_round_trip),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_relative_paths),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_addresses),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
