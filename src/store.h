@@ -1,0 +1,90 @@
+/* store.h — the station's durable record behind one interface, so that a
+ * second backend (PostgreSQL for an active/standby pair) fits without touching
+ * protocol code. The SQLite backend (store_sqlite.c) is the only one today.
+ * Entries are stored as their canonical encoding, keyed by (line, author, seq). */
+#ifndef HL_STORE_H
+#define HL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+typedef struct hl_store hl_store;
+
+/* Opens or creates the database (WAL, synchronous=FULL, schema versioned).
+ * err gets a human message on failure. */
+int hl_store_open(const char *path, hl_store **out, char *err, size_t errlen);
+void hl_store_close(hl_store *st);
+
+/* Group commit: the daemon opens one transaction per loop turn. Writes
+ * outside begin/commit are committed individually. */
+int hl_store_begin(hl_store *st);
+int hl_store_commit(hl_store *st);   /* durable (fsync) when it returns 0 */
+int hl_store_rollback(hl_store *st);
+int hl_store_in_tx(const hl_store *st);
+
+/* Summary columns are copies of fields of the encoding, kept for listing. */
+typedef struct {
+	const uint8_t *line_id;   /* 32 */
+	const uint8_t *author;    /* 32 */
+	uint64_t seq;
+	const uint8_t *hash;      /* 32 */
+	uint8_t kind;
+	uint8_t precedence;
+	uint16_t flags;
+	uint64_t time_ms;         /* author's clock */
+	uint64_t stored_ms;       /* our clock when stored */
+	const uint8_t *enc;
+	size_t enc_len;
+} hl_store_entry;
+
+/* HL_ERR_EQUIVOCATION if (line, author, seq) exists with a different hash
+ * (nothing written); 0 if identical (nothing written) or inserted. */
+int hl_store_put_entry(hl_store *st, const hl_store_entry *e);
+/* Copies the encoding into out (reset first). HL_ERR_NOTFOUND if absent. */
+int hl_store_get_entry(hl_store *st, const uint8_t *line_id, const uint8_t *author,
+		       uint64_t seq, hl_buf *out);
+int hl_store_hash_at(hl_store *st, const uint8_t *line_id, const uint8_t *author,
+		     uint64_t seq, uint8_t hash[32]);
+/* Newest seq and hash of an author on a line; seq 0 and zero hash if none. */
+int hl_store_head(hl_store *st, const uint8_t *line_id, const uint8_t *author,
+		  uint64_t *seq, uint8_t hash[32]);
+/* Finds an entry by hash (or unique hex prefix done by the caller). */
+int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32],
+		       uint8_t author[32], uint64_t *seq);
+
+/* Calls cb for entries of (line, author) with seq >= from_seq in seq order,
+ * at most limit (0 = no limit). cb returning non-zero stops the walk and is
+ * returned. The entry's pointers are valid only during the call. */
+typedef int (*hl_store_entry_cb)(void *ctx, const hl_store_entry *e);
+int hl_store_walk(hl_store *st, const uint8_t *line_id, const uint8_t *author,
+		  uint64_t from_seq, uint64_t limit, hl_store_entry_cb cb, void *ctx);
+
+/* Newest receipt signed by receiver on line (what they stored of the other
+ * side). Kept only if seq is higher than the stored one. */
+int hl_store_put_receipt(hl_store *st, const uint8_t *line_id, const uint8_t *receiver,
+			 uint64_t seq, const uint8_t *enc, size_t len);
+/* seq 0 and empty out if none. */
+int hl_store_get_receipt(hl_store *st, const uint8_t *line_id, const uint8_t *receiver,
+			 uint64_t *seq, hl_buf *out);
+
+/* Equivocation: keep the second signed entry beside the stored one, and the
+ * line's stop state (reason text; empty = running). */
+int hl_store_put_conflict(hl_store *st, const uint8_t *line_id, const uint8_t *author,
+			  uint64_t seq, const uint8_t *enc, size_t len);
+int hl_store_get_conflict(hl_store *st, const uint8_t *line_id, const uint8_t *author,
+			  uint64_t *seq, hl_buf *out);
+int hl_store_set_stopped(hl_store *st, const uint8_t *line_id, const char *reason);
+/* Copies the reason into buf ("" if running). */
+int hl_store_get_stopped(hl_store *st, const uint8_t *line_id, char *buf, size_t buflen);
+
+/* Newest accepted handshake timestamp (TAI64N, 12 bytes) from a peer's
+ * X25519 key; zeros if none. Persisted so a restart does not reopen replay. */
+int hl_store_get_tai64n(hl_store *st, const uint8_t *peer_x, uint8_t ts[12]);
+int hl_store_set_tai64n(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12]);
+
+/* Number of entries of (line, author). */
+int hl_store_count(hl_store *st, const uint8_t *line_id, const uint8_t *author, uint64_t *n);
+
+#endif
