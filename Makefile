@@ -9,19 +9,22 @@ V ?= 0
 PKGS := libsodium sqlite3 libuv jansson inih
 TEST_PKGS := cmocka
 
+# CFLAGS/LDFLAGS are the user's (optimisation, debug); the project's own
+# flags live in HL_CFLAGS/HL_LDFLAGS so `make CFLAGS=-O0` keeps the warnings.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_GNU_SOURCE -pipe \
+HL_CFLAGS := -std=c11 -D_GNU_SOURCE -pipe \
 	-Wall -Wextra -Werror -Wshadow -Wformat=2 -Wformat-security \
 	-Wstrict-prototypes -Wmissing-prototypes -Wvla -Wpointer-arith \
 	-Wundef -Wnull-dereference -Wimplicit-fallthrough \
 	-fstack-protector-strong -fPIE -MMD -MP
+HL_LDFLAGS :=
 ifeq ($(SANITIZE),)
-CFLAGS += -D_FORTIFY_SOURCE=2
+HL_CFLAGS += -D_FORTIFY_SOURCE=2
 else
-CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=$(SANITIZE)
+HL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+HL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-LDFLAGS += -pie -Wl,-z,relro,-z,now
+HL_LDFLAGS += -pie -Wl,-z,relro,-z,now
 
 DEPS_OK := $(shell sh scripts/deps.sh --quiet >&2 && echo yes)
 ifneq ($(DEPS_OK),yes)
@@ -57,24 +60,24 @@ all: $(BUILD)/hotline $(BUILD)/hotlined
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(call msg,CC,$<)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/hotline: $(BUILD)/obj/hotline.o $(CMD_OBJS) $(LIB)
-	$(call msg,LD,$@)$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/hotline.o $(CMD_OBJS) $(LIB) $(PKG_LIBS)
+	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/obj/hotline.o $(CMD_OBJS) $(LIB) $(PKG_LIBS)
 
 $(BUILD)/hotlined: $(BUILD)/obj/hotlined.o $(LIB)
-	$(call msg,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
+	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(call msg,CC,$<)$(CC) $(CFLAGS) -Isrc $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) $(LDFLAGS)
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
 
 $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(call msg,CC,$<)$(CC) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS)
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
