@@ -23,6 +23,11 @@
 #define HL_MAX_API_REQUEST    (256u * 1024u) /* one JSON line from a client */
 #define HL_MAX_API_CLIENTS    64u
 
+#define HL_HANDSHAKES_PER_SOURCE_PER_S 10u /* incoming, per source address */
+#define HL_HANDSHAKE_BURST    20u
+#define HL_MAX_HALF_OPEN      64u     /* responder handshakes in progress */
+#define HL_HANDSHAKE_DEADLINE_MS 5000u
+
 #define HL_SEND_WINDOW_BYTES  (512u * 1024u) /* unacknowledged TCP bytes in flight */
 
 #endif

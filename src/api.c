@@ -1,0 +1,397 @@
+/* api.c — the local API: a Unix socket (mode 0660) speaking newline-delimited
+ * JSON (docs/API.md). The caller's uid (SO_PEERCRED) names the operator.
+ * One request at a time per client, so replies keep request order. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api_json.h"
+#include "err.h"
+#include "log.h"
+#include "text.h"
+
+typedef struct api_client {
+	hl_api *api;
+	uv_pipe_t pipe;
+	hl_buf in;
+	char operator_name[HL_MAX_OPERATOR + 1];
+	int busy;      /* a reply waits for a commit */
+	int closed;    /* handle closed or closing */
+	int freed_handle;
+	struct api_client *next;
+} api_client;
+
+struct hl_api {
+	hl_daemon *d;
+	uv_pipe_t server;
+	api_client *clients;
+	unsigned n_clients;
+	int stopped;
+};
+
+typedef struct {
+	api_client *c;
+	char peer[HL_MAX_NAME + 1];
+	uint64_t seq;
+	uint8_t hash[32];
+} pending_send;
+
+static void process(api_client *c);
+
+static void maybe_free(api_client *c)
+{
+	if (!c->freed_handle || c->busy)
+		return;
+	hl_api *api = c->api;
+	for (api_client **pp = &api->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	api->n_clients--;
+	hl_buf_free(&c->in);
+	free(c);
+}
+
+static void on_client_close(uv_handle_t *h)
+{
+	api_client *c = h->data;
+	c->freed_handle = 1;
+	maybe_free(c);
+}
+
+static void client_close(api_client *c)
+{
+	if (c->closed)
+		return;
+	c->closed = 1;
+	uv_close((uv_handle_t *)&c->pipe, on_client_close);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+static void reply(api_client *c, json_t *obj)
+{
+	if (c->closed) {
+		json_decref(obj);
+		return;
+	}
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(obj);
+	if (!s) {
+		client_close(c);
+		return;
+	}
+	size_t n = strlen(s);
+	uv_write_t *req = malloc(sizeof *req + n + 1);
+	if (!req) {
+		free(s);
+		client_close(c);
+		return;
+	}
+	char *data = (char *)(req + 1);
+	memcpy(data, s, n);
+	data[n] = '\n';
+	free(s);
+	uv_buf_t b = uv_buf_init(data, (unsigned)(n + 1));
+	if (uv_write(req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
+		free(req);
+		client_close(c);
+	}
+}
+
+static void reply_error(api_client *c, const char *msg)
+{
+	reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+}
+
+static void send_done(void *arg, int status)
+{
+	pending_send *p = arg;
+	api_client *c = p->c;
+	c->busy = 0;
+	if (status < 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "not stored: %s", hl_strerror(status));
+		reply_error(c, msg);
+	} else {
+		char id[65];
+		hl_hex(p->hash, 32, id);
+		reply(c, json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "peer", p->peer, "seq",
+				   (json_int_t)p->seq, "id", id));
+	}
+	free(p);
+	if (c->freed_handle) {
+		maybe_free(c);
+		return;
+	}
+	process(c);
+}
+
+static int do_send(api_client *c, json_t *req)
+{
+	hl_daemon *d = c->api->d;
+	const char *cmd = NULL, *peer = NULL, *text = NULL, *prec = "routine", *lang = "en";
+	size_t text_len = 0;
+	json_error_t jerr;
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s}", "cmd", &cmd, "peer",
+			   &peer, "text", &text, &text_len, "precedence", &prec, "lang", &lang) != 0) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "send: %s", jerr.text);
+		reply_error(c, msg);
+		return 0;
+	}
+	hl_line *l = hl_daemon_line_by_name(d, peer);
+	if (!l) {
+		reply_error(c, "send: no such peer in the configuration");
+		return 0;
+	}
+	int p = hl_precedence_parse(prec);
+	if (p < 0) {
+		reply_error(c, "send: precedence must be flash, immediate, priority or routine");
+		return 0;
+	}
+	if (text_len == 0 || text_len > HL_MAX_BODY || !hl_text_valid((const uint8_t *)text, text_len)) {
+		reply_error(c, "send: text must be 1 to 61440 bytes of UTF-8 without control characters");
+		return 0;
+	}
+	if (!hl_lang_valid(lang, strlen(lang))) {
+		reply_error(c, "send: lang must be a language tag such as en or ru");
+		return 0;
+	}
+	pending_send *ps = calloc(1, sizeof *ps);
+	if (!ps) {
+		reply_error(c, "send: out of memory");
+		return 0;
+	}
+	hl_line_draft dr = {
+		.kind = HL_KIND_MESSAGE, .precedence = (uint8_t)p, .flags = 0,
+		.operator_name = c->operator_name, .lang = lang,
+		.body = (const uint8_t *)text, .body_len = text_len,
+	};
+	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
+	if (rc == 0)
+		rc = hl_daemon_after_commit(d, send_done, ps);
+	if (rc < 0) {
+		free(ps);
+		char msg[400];
+		snprintf(msg, sizeof msg, "send: %s%s%s", hl_strerror(rc), l->stopped ? ": " : "",
+			 l->stopped ? l->stopped_reason : "");
+		reply_error(c, msg);
+		return 0;
+	}
+	snprintf(ps->peer, sizeof ps->peer, "%s", peer);
+	ps->c = c;
+	c->busy = 1;
+	return 0;
+}
+
+static void handle(api_client *c, const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req || !json_is_object(req)) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "request is not a JSON object: %s", req ? "wrong type" : jerr.text);
+		json_decref(req);
+		reply_error(c, msg);
+		return;
+	}
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	hl_daemon *d = c->api->d;
+	if (!cmd) {
+		reply_error(c, "request has no \"cmd\"");
+	} else if (strcmp(cmd, "send") == 0) {
+		do_send(c, req);
+	} else if (strcmp(cmd, "status") == 0) {
+		reply(c, hl_api_status(d));
+	} else if (strcmp(cmd, "inbox") == 0) {
+		reply(c, hl_api_inbox(d));
+	} else if (strcmp(cmd, "log") == 0) {
+		const char *peer = json_string_value(json_object_get(req, "peer"));
+		hl_line *l = peer ? hl_daemon_line_by_name(d, peer) : NULL;
+		if (!l)
+			reply_error(c, "log: no such peer in the configuration");
+		else
+			reply(c, hl_api_log(d, l));
+	} else {
+		reply_error(c, "unknown command");
+	}
+	json_decref(req);
+}
+
+static void process(api_client *c)
+{
+	while (!c->busy && !c->closed) {
+		uint8_t *nl = memchr(c->in.p, '\n', c->in.len);
+		if (!nl) {
+			if (c->in.len > HL_MAX_API_REQUEST) {
+				reply_error(c, "request too long");
+				client_close(c);
+			}
+			break;
+		}
+		size_t n = (size_t)(nl - c->in.p);
+		if (n > HL_MAX_API_REQUEST) {
+			reply_error(c, "request too long");
+			client_close(c);
+			break;
+		}
+		handle(c, (const char *)c->in.p, n);
+		hl_buf_consume(&c->in, n + 1);
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)suggested;
+	api_client *c = h->data;
+	*buf = uv_buf_init((char *)c->api->d->rbuf, sizeof c->api->d->rbuf);
+}
+
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	api_client *c = st->data;
+	if (nread < 0) {
+		client_close(c);
+		return;
+	}
+	if (nread == 0 || c->closed)
+		return;
+	if (hl_buf_put(&c->in, buf->base, (size_t)nread) < 0) {
+		reply_error(c, "request too long");
+		client_close(c);
+		return;
+	}
+	process(c);
+}
+
+static void operator_of(uv_pipe_t *p, char *out, size_t outlen)
+{
+	uv_os_fd_t fd;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	snprintf(out, outlen, "unknown");
+	if (uv_fileno((uv_handle_t *)p, &fd) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return;
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 && res &&
+	    hl_label_valid(res->pw_name, strlen(res->pw_name)) && strlen(res->pw_name) <= HL_MAX_OPERATOR)
+		snprintf(out, outlen, "%s", res->pw_name);
+	else
+		snprintf(out, outlen, "uid:%u", (unsigned)cred.uid);
+}
+
+static void on_client(uv_stream_t *server, int status)
+{
+	hl_api *api = server->data;
+	if (status < 0)
+		return;
+	api_client *c = calloc(1, sizeof *c);
+	if (!c)
+		return;
+	c->api = api;
+	hl_buf_init(&c->in, HL_MAX_API_REQUEST + 65536);
+	uv_pipe_init(&api->d->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	c->next = api->clients;
+	api->clients = c;
+	api->n_clients++;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
+		client_close(c);
+		return;
+	}
+	if (api->n_clients > HL_MAX_API_CLIENTS) {
+		reply_error(c, "too many clients");
+		client_close(c);
+		return;
+	}
+	operator_of(&c->pipe, c->operator_name, sizeof c->operator_name);
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+}
+
+/* A leftover socket file is removed only if nothing answers on it: a second
+ * daemon must not steal a running one's socket. */
+static int clear_stale_socket(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "Socket %s: exists and is not a socket", path);
+		return HL_ERR_IO;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	int alive = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	if (fd >= 0)
+		close(fd);
+	if (alive) {
+		snprintf(err, errlen, "Socket %s: another hotlined is running there", path);
+		return HL_ERR_IO;
+	}
+	unlink(path);
+	return 0;
+}
+
+int hl_api_start(hl_daemon *d, char *err, size_t errlen)
+{
+	const char *path = d->cfg->socket_path;
+	int rc = clear_stale_socket(path, err, errlen);
+	if (rc < 0)
+		return rc;
+	hl_api *api = calloc(1, sizeof *api);
+	if (!api)
+		return HL_ERR_NOMEM;
+	api->d = d;
+	d->api = api;
+	uv_pipe_init(&d->loop, &api->server, 0);
+	api->server.data = api;
+	mode_t old = umask(0117);
+	rc = uv_pipe_bind(&api->server, path);
+	umask(old);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&api->server, 16, on_client);
+	if (rc < 0) {
+		snprintf(err, errlen, "Socket %s: %s", path, uv_strerror(rc));
+		return HL_ERR_IO;
+	}
+	chmod(path, 0660);
+	return 0;
+}
+
+void hl_api_stop(hl_daemon *d)
+{
+	hl_api *api = d->api;
+	if (!api || api->stopped)
+		return;
+	api->stopped = 1;
+	for (api_client *c = api->clients; c; c = c->next)
+		client_close(c);
+	unlink(d->cfg->socket_path);
+	uv_close((uv_handle_t *)&api->server, NULL);
+}
+
+void hl_api_free(hl_daemon *d)
+{
+	free(d->api);
+	d->api = NULL;
+}

@@ -1,0 +1,148 @@
+/* api_json.c — builds the status, inbox and log replies from the lines and
+ * the store (entries are decoded from their stored canonical bytes). */
+#include "api_json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "text.h"
+
+static json_t *hex_str(const uint8_t *p, size_t n)
+{
+	char h[2 * 64 + 1];
+	hl_hex(p, n, h);
+	return json_string(h);
+}
+
+json_t *hl_api_status(hl_daemon *d)
+{
+	char pk[HL_PUBKEY_B64_LEN + 1];
+	hl_pubkey_encode(&d->id->pub, pk);
+	json_t *lines = json_array();
+	uint64_t now = hl_now_ms(d);
+	for (int i = 0; i < d->n_lines; i++) {
+		hl_line *l = &d->lines[i];
+		char ppk[HL_PUBKEY_B64_LEN + 1];
+		hl_pubkey_encode(&l->peer->key, ppk);
+		hl_session *s = l->session;
+		json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
+				      "peer", l->peer->name, "pubkey", ppk, "line_id", hex_str(l->line_id, 32),
+				      "state", hl_line_state(l), "stopped_reason", l->stopped_reason,
+				      "endpoint", s ? s->addr : l->endpoint,
+				      "own_seq", (json_int_t)l->own_durable, "peer_seq", (json_int_t)l->peer_durable,
+				      "receipted_seq", (json_int_t)l->receipted_seq,
+				      "unreceipted", (json_int_t)(l->own_durable - l->receipted_seq));
+		if (!o)
+			continue;
+		json_object_set_new(o, "initiator", s ? json_boolean(s->initiator) : json_null());
+		json_object_set_new(o, "rtt_ms", l->rtt_ms >= 0 ? json_real(l->rtt_ms) : json_null());
+		json_object_set_new(o, "last_traffic_ms_ago",
+				    l->last_traffic_ms ? json_integer((json_int_t)(now - l->last_traffic_ms)) : json_null());
+		json_array_append_new(lines, o);
+	}
+	return json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "station", d->cfg->name, "pubkey", pk, "lines", lines);
+}
+
+typedef struct {
+	hl_daemon *d;
+	hl_line *l;
+	int own;
+	json_t *arr;
+} walk_ctx;
+
+static int entry_json(void *arg, const hl_store_entry *se)
+{
+	walk_ctx *w = arg;
+	hl_entry e;
+	if (hl_entry_decode(se->enc, se->enc_len, &e) < 0)
+		return 0; /* stored bytes were checked on the way in; skip rather than fail the listing */
+	hl_line *l = w->l;
+	const char *author = w->own ? w->d->cfg->name : l->peer->name;
+	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:o, s:s, s:s, s:i, s:b, s:I, s:I, s:s, s:s, s:s%, s:I, s:o}",
+			      "peer", l->peer->name, "author", author, "own", w->own,
+			      "seq", (json_int_t)e.seq, "id", hex_str(se->hash, 32),
+			      "kind", hl_kind_name(e.kind), "precedence", hl_precedence_name(e.precedence),
+			      "flags", (int)e.flags, "exercise", (e.flags & HL_FLAG_EXERCISE) != 0,
+			      "time_ms", (json_int_t)e.time_ms, "stored_ms", (json_int_t)se->stored_ms,
+			      "operator", e.operator_name, "lang", e.lang,
+			      "text", (const char *)e.body, (size_t)e.body_len,
+			      "peer_seq", (json_int_t)e.peer_seq, "prev", hex_str(e.prev, 32));
+	if (!o)
+		return 0;
+	if (w->own)
+		json_object_set_new(o, "receipted", json_boolean(e.seq <= l->receipted_seq));
+	json_array_append_new(w->arr, o);
+	return 0;
+}
+
+static json_t *walk(hl_daemon *d, hl_line *l, int own)
+{
+	walk_ctx w = { d, l, own, json_array() };
+	const uint8_t *author = own ? d->id->pub.ed : l->peer->key.ed;
+	hl_store_walk(d->store, l->line_id, author, 1, 0, entry_json, &w);
+	return w.arr;
+}
+
+static int by_stored(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t sx = json_integer_value(json_object_get(x, "stored_ms"));
+	json_int_t sy = json_integer_value(json_object_get(y, "stored_ms"));
+	return sx < sy ? -1 : sx > sy;
+}
+
+static int by_time(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t tx = json_integer_value(json_object_get(x, "time_ms"));
+	json_int_t ty = json_integer_value(json_object_get(y, "time_ms"));
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	json_int_t ox = json_is_true(json_object_get(x, "own")), oy = json_is_true(json_object_get(y, "own"));
+	if (ox != oy)
+		return ox < oy ? -1 : 1;
+	json_int_t qx = json_integer_value(json_object_get(x, "seq"));
+	json_int_t qy = json_integer_value(json_object_get(y, "seq"));
+	return qx < qy ? -1 : qx > qy;
+}
+
+/* Sorts a JSON array in place with a stable order (qsort on the items). */
+static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(arr);
+	json_t **items = n ? calloc(n, sizeof *items) : NULL;
+	if (n && !items)
+		return arr;
+	for (size_t i = 0; i < n; i++)
+		items[i] = json_incref(json_array_get(arr, i));
+	qsort(items, n, sizeof *items, cmp);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, items[i]);
+	free(items);
+	json_decref(arr);
+	return out;
+}
+
+json_t *hl_api_inbox(hl_daemon *d)
+{
+	json_t *all = json_array();
+	for (int i = 0; i < d->n_lines; i++) {
+		json_t *a = walk(d, &d->lines[i], 0);
+		json_array_extend(all, a);
+		json_decref(a);
+	}
+	if (d->n_lines > 1)
+		all = sorted(all, by_stored);
+	return json_pack("{s:b, s:o}", "ok", 1, "entries", all);
+}
+
+json_t *hl_api_log(hl_daemon *d, hl_line *l)
+{
+	json_t *all = walk(d, l, 1);
+	json_t *peer = walk(d, l, 0);
+	json_array_extend(all, peer);
+	json_decref(peer);
+	return json_pack("{s:b, s:o}", "ok", 1, "entries", sorted(all, by_time));
+}

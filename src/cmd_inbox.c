@@ -1,0 +1,30 @@
+/* cmd_inbox.c — `hotline inbox`: entries received from peers, on every line. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "client.h"
+#include "err.h"
+#include "render.h"
+
+int hl_cmd_inbox(const hl_cli *cli, int argc, char **argv)
+{
+	json_t *req = NULL;
+	int status = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") != 0) {
+			fprintf(stderr, "hotline: inbox: unexpected argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	req = json_pack("{s:s}", "cmd", "inbox");
+	if (!req) {
+		fprintf(stderr, "hotline: out of memory\n");
+		goto out;
+	}
+	status = hl_render_request_entries(cli, req, "inbox", "(no entries received)");
+out:
+	json_decref(req);
+	return status;
+}

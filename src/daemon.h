@@ -1,0 +1,161 @@
+/* daemon.h — hotlined's top-level state and the structures its modules share:
+ * the daemon (loop, identity, store, group commit), a line (one per pinned
+ * peer) and a session (one TCP connection, handshake then transport). */
+#ifndef HL_DAEMON_H
+#define HL_DAEMON_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "buf.h"
+#include "config.h"
+#include "entry.h"
+#include "keys.h"
+#include "noise.h"
+#include "ratelimit.h"
+#include "store.h"
+#include "wire.h"
+
+typedef struct hl_daemon hl_daemon;
+typedef struct hl_line hl_line;
+typedef struct hl_session hl_session;
+typedef struct hl_api hl_api;
+
+enum hl_session_state { HL_SS_CONNECTING, HL_SS_HANDSHAKE, HL_SS_UP, HL_SS_CLOSING };
+
+struct hl_session {
+	hl_daemon *d;
+	hl_line *line;           /* NULL for a responder until msg 1 names the peer */
+	uv_tcp_t tcp;
+	uv_connect_t connect_req;
+	uv_timer_t timer;        /* handshake deadline */
+	int state;
+	int initiator;
+	int handles_open;        /* closes outstanding before free */
+	hl_noise_hs *hs;
+	hl_noise_cipher tx, rx;
+	uint8_t hs_hash[64];
+	uint8_t tai64n[12];      /* responder: timestamp of msg 1, saved on success */
+	hl_framer framer;
+	hl_buf out;              /* plaintext records waiting to be sealed */
+	size_t write_pending;    /* bytes handed to libuv, not yet written */
+	uint64_t up_ms;          /* when the handshake completed */
+	uint64_t last_rx_ms;
+	int hello_rx;            /* the peer's HELLO verified */
+	uint64_t send_next;      /* next own seq to stream on this session */
+	uint64_t want_sent;      /* last WANT seq asked, to ask once per gap */
+	char addr[HL_MAX_ENDPOINT_STR + 1]; /* remote address for logs */
+	hl_session *next;        /* in the daemon's list of sessions */
+};
+
+struct hl_line {
+	hl_daemon *d;
+	const hl_peer_conf *peer;
+	uint8_t line_id[32];
+	uint8_t psk[HL_PSK_LEN];
+	int has_psk;
+	int stopped;
+	char stopped_reason[256];
+	/* Heads including the open transaction; *_durable after the last commit. */
+	uint64_t own_seq, own_durable;
+	uint8_t own_hash[32];
+	uint64_t peer_seq, peer_durable;
+	uint8_t peer_hash[32];
+	uint64_t receipted_seq;  /* newest own seq covered by the peer's receipt */
+	int need_receipt;        /* entries stored in this turn: receipt after commit */
+	uint8_t last_tai64n[12]; /* newest accepted handshake message 1 */
+	hl_session *session;     /* the established session, if any */
+	hl_session *dialing;
+	uv_timer_t dial_timer;
+	uv_timer_t keepalive;
+	unsigned backoff_ms;
+	double rtt_ms;           /* < 0 unknown */
+	uint64_t last_traffic_ms;
+	char endpoint[HL_MAX_ENDPOINT_STR + 1];
+};
+
+/* Something to do once the current transaction is durable. */
+typedef struct hl_after {
+	void (*fn)(void *arg, int status);
+	void *arg;
+	struct hl_after *next;
+} hl_after;
+
+struct hl_daemon {
+	uv_loop_t loop;
+	hl_config *cfg;
+	hl_identity *id;
+	hl_store *store;
+	hl_line lines[HL_MAX_PEERS];
+	int n_lines;
+	uv_tcp_t listener;
+	int listening;
+	uv_signal_t sig_term, sig_int, sig_pipe;
+	uv_check_t commit_check;
+	hl_after *after_head, *after_tail;
+	hl_session *sessions;
+	unsigned half_open;      /* responder sessions still in handshake */
+	hl_ratelimit handshake_rl; /* per source address */
+	hl_api *api;
+	int stopping;
+	int exit_code;
+	uint8_t rbuf[65536];     /* socket read block, see session.c on_alloc */
+};
+
+/* Monotonic and wall-clock milliseconds. */
+uint64_t hl_now_ms(const hl_daemon *d);
+uint64_t hl_wall_ms(void);
+
+/* daemon.c */
+int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen);
+int hl_daemon_run(hl_daemon *d);
+void hl_daemon_free(hl_daemon *d);
+/* Opens the turn's transaction if none is open (group commit). */
+int hl_daemon_tx(hl_daemon *d);
+/* Runs fn(arg, status) after the turn's commit (status 0) or its failure. */
+int hl_daemon_after_commit(hl_daemon *d, void (*fn)(void *, int), void *arg);
+hl_line *hl_daemon_line_by_name(hl_daemon *d, const char *name);
+hl_line *hl_daemon_line_by_x(hl_daemon *d, const uint8_t x[32]);
+
+/* session.c */
+int hl_session_dial(hl_line *l, const struct sockaddr *sa);
+int hl_session_accept(hl_daemon *d, uv_stream_t *server);
+/* Queues one record; sealed and written by hl_session_flush. */
+int hl_session_send(hl_session *s, uint8_t type, const uint8_t *body, size_t len);
+int hl_session_flush(hl_session *s);
+void hl_session_close(hl_session *s, const char *why);
+
+/* line.c */
+int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen);
+void hl_line_start(hl_line *l);
+void hl_line_close(hl_line *l);
+/* A session finished its handshake for this line: adopt it or refuse it. */
+int hl_line_session_up(hl_line *l, hl_session *s);
+void hl_line_session_down(hl_line *l, hl_session *s);
+/* A record arrived on l's established session. Negative: close it. */
+int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
+/* After a commit: receipts out, resume streaming. */
+void hl_line_committed(hl_line *l);
+/* After a failed commit: reload heads from the store, drop the session. */
+void hl_line_reload(hl_line *l);
+void hl_line_pump(hl_line *l);
+const char *hl_line_state(const hl_line *l);
+
+/* Appends a new own entry (in the turn's transaction). */
+typedef struct {
+	uint8_t kind;
+	uint8_t precedence;
+	uint16_t flags;
+	const char *operator_name;
+	const char *lang;
+	const uint8_t *body;
+	size_t body_len;
+} hl_line_draft;
+int hl_line_submit(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32]);
+
+/* api.c */
+int hl_api_start(hl_daemon *d, char *err, size_t errlen);
+void hl_api_stop(hl_daemon *d);
+void hl_api_free(hl_daemon *d); /* after the loop has closed every handle */
+
+#endif

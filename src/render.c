@@ -1,0 +1,403 @@
+/* render.c — text views of the daemon's replies for people: entry blocks for
+ * inbox/log, the status table, and terminal-safe copies of peer text. */
+#include "render.h"
+#include "client.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "err.h"
+
+static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+/* Length of the well-formed UTF-8 sequence at p (0 if none) and its code point. */
+static size_t utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
+{
+	uint32_t v, min;
+	size_t len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2, v = p[0] & 0x1fu, min = 0x80;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3, v = p[0] & 0x0fu, min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4, v = p[0] & 0x07u, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3fu);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+static int bidi_control(uint32_t cp)
+{
+	return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *hl_render_clean(const char *s, size_t len, int multiline)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	char *out, *o;
+	size_t i = 0;
+
+	if (len > (SIZE_MAX - 1) / 3)
+		return NULL;
+	out = malloc(len * 3 + 1); /* every byte may become U+FFFD */
+	if (!out)
+		return NULL;
+	o = out;
+	while (i < len) {
+		uint32_t cp = 0;
+		size_t n;
+
+		if (p[i] < 0x80) {
+			int keep = p[i] >= 0x20 && p[i] != 0x7f;
+			if (multiline && (p[i] == '\n' || p[i] == '\t'))
+				keep = 1;
+			/* CRLF text shows as plain lines; a lone CR could overwrite one. */
+			if (multiline && p[i] == '\r' && i + 1 < len && p[i + 1] == '\n') {
+				i++;
+				continue;
+			}
+			if (keep) {
+				*o++ = (char)p[i];
+			} else {
+				memcpy(o, REPLACEMENT, 3);
+				o += 3;
+			}
+			i++;
+			continue;
+		}
+		n = utf8_seq(p + i, len - i, &cp);
+		if (n == 0 || cp <= 0x9f || (!multiline && bidi_control(cp))) {
+			memcpy(o, REPLACEMENT, 3);
+			o += 3;
+			i += n ? n : 1;
+			continue;
+		}
+		memcpy(o, p + i, n);
+		o += n;
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+void hl_render_time(int64_t ms, char *out, size_t outlen)
+{
+	int64_t sec, milli;
+	time_t t;
+	struct tm tm;
+	char day[32];
+
+	/* Years 1..9999 only; also keeps sec * 1000 below from overflowing. */
+	if (ms < -62135596800000LL || ms > 253402300799999LL) {
+		snprintf(out, outlen, "(bad time %" PRId64 ")", ms);
+		return;
+	}
+	/* Floor division, so times before 1970 still print sensibly. */
+	sec = ms / 1000 - (ms % 1000 < 0);
+	milli = ms - sec * 1000;
+	t = (time_t)sec;
+	if ((int64_t)t != sec || !gmtime_r(&t, &tm) ||
+	    strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+		snprintf(out, outlen, "(bad time %" PRId64 ")", ms);
+		return;
+	}
+	snprintf(out, outlen, "%s.%03dZ", day, (int)milli);
+}
+
+/* A cleaned copy of a string member, or of fallback if it is absent. */
+static char *field(const json_t *obj, const char *key, const char *fallback, int multiline)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_string(v))
+		return hl_render_clean(json_string_value(v), json_string_length(v), multiline);
+	return hl_render_clean(fallback, strlen(fallback), 0);
+}
+
+static void int_field(const json_t *obj, const char *key, char *out, size_t outlen)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (json_is_integer(v))
+		snprintf(out, outlen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else
+		snprintf(out, outlen, "?");
+}
+
+static void upcase(char *s)
+{
+	for (; *s; s++)
+		*s = (char)toupper((unsigned char)*s);
+}
+
+static const char *delivery_state(const json_t *entry)
+{
+	if (!json_is_true(json_object_get(entry, "own")))
+		return "received";
+	if (json_is_true(json_object_get(entry, "receipted")))
+		return "stored, receipted by peer";
+	return "stored, not yet receipted";
+}
+
+/* Writes text indented, one output line per line of text; a final newline
+ * in the text does not make an empty line. */
+static void put_indented(FILE *f, const char *text)
+{
+	const char *p = text;
+
+	if (!*p) {
+		fputs("    (no text)\n", f);
+		return;
+	}
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		fputs("    ", f);
+		fwrite(p, 1, n, f);
+		fputc('\n', f);
+		p += n + (nl != NULL);
+	}
+}
+
+int hl_render_entry(FILE *f, const json_t *entry)
+{
+	char when[HL_RENDER_TIME_LEN + 32];
+	char seq[32];
+	const json_t *t = json_object_get(entry, "time_ms");
+	char *author = field(entry, "author", "?", 0);
+	char *kind = field(entry, "kind", "?", 0);
+	char *prec = field(entry, "precedence", "?", 0);
+	char *lang = field(entry, "lang", "-", 0);
+	char *op = field(entry, "operator", "-", 0);
+	char *text = field(entry, "text", "", 1);
+	int exercise = json_is_true(json_object_get(entry, "exercise"));
+	int rc = HL_ERR_NOMEM;
+
+	if (!author || !kind || !prec || !lang || !op || !text)
+		goto out;
+	if (json_is_integer(t))
+		hl_render_time((int64_t)json_integer_value(t), when, sizeof when);
+	else
+		snprintf(when, sizeof when, "(no time)");
+	int_field(entry, "seq", seq, sizeof seq);
+	upcase(prec);
+	upcase(kind);
+
+	if (exercise)
+		fputs("*** EXERCISE *** ", f);
+	fprintf(f, "%s  %s #%s  ", when, author, seq);
+	if (strcmp(kind, "MESSAGE") != 0)
+		fprintf(f, "%s  ", kind);
+	fprintf(f, "%s  %s  %s  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-",
+		delivery_state(entry));
+	if (exercise)
+		fputs(" *** EXERCISE ***", f);
+	fputc('\n', f);
+	if (exercise)
+		fputs("    *** EXERCISE - NOT A REAL MESSAGE ***\n", f);
+	put_indented(f, text);
+	fputc('\n', f);
+	rc = ferror(f) ? HL_ERR_IO : 0;
+out:
+	free(author);
+	free(kind);
+	free(prec);
+	free(lang);
+	free(op);
+	free(text);
+	return rc;
+}
+
+/* Code points, as an estimate of terminal columns. */
+static int columns(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void put_padded(FILE *f, const char *s, int width)
+{
+	int pad = width - columns(s);
+
+	fputs(s, f);
+	fprintf(f, "%*s", pad > 0 ? pad : 0, "");
+}
+
+static void fmt_rtt(const json_t *v, char *out, size_t outlen)
+{
+	double ms;
+
+	if (!json_is_number(v)) {
+		snprintf(out, outlen, "-");
+		return;
+	}
+	ms = json_number_value(v);
+	if (ms < 1000.0)
+		snprintf(out, outlen, "%.1f ms", ms);
+	else
+		snprintf(out, outlen, "%.2f s", ms / 1000.0);
+}
+
+static void fmt_ago(const json_t *v, char *out, size_t outlen)
+{
+	json_int_t ms;
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		snprintf(out, outlen, "-");
+		return;
+	}
+	ms = json_integer_value(v);
+	if (ms < 1000)
+		snprintf(out, outlen, "%" JSON_INTEGER_FORMAT " ms ago", ms);
+	else if (ms < 60 * 1000)
+		snprintf(out, outlen, "%.1f s ago", (double)ms / 1000.0);
+	else if (ms < 3600 * 1000)
+		snprintf(out, outlen, "%" JSON_INTEGER_FORMAT " min ago", ms / 60000);
+	else if (ms < 48 * 3600 * 1000)
+		snprintf(out, outlen, "%" JSON_INTEGER_FORMAT " h ago", ms / 3600000);
+	else
+		snprintf(out, outlen, "%" JSON_INTEGER_FORMAT " days ago", ms / 86400000);
+}
+
+static int render_line(FILE *f, const json_t *line, int peer_width)
+{
+	char own[32], rcpt[32], unrcpt[32], pseq[32], rtt[32], ago[48];
+	char *peer = field(line, "peer", "?", 0);
+	char *state = field(line, "state", "?", 0);
+	char *endpoint = field(line, "endpoint", "-", 0);
+	char *reason = field(line, "stopped_reason", "", 0);
+	int stopped, rc = HL_ERR_NOMEM;
+
+	if (!peer || !state || !endpoint || !reason)
+		goto out;
+	stopped = strcmp(state, "stopped") == 0;
+	/* The states that need someone's attention stand out. */
+	if (stopped || strcmp(state, "down") == 0)
+		upcase(state);
+	int_field(line, "own_seq", own, sizeof own);
+	int_field(line, "receipted_seq", rcpt, sizeof rcpt);
+	int_field(line, "unreceipted", unrcpt, sizeof unrcpt);
+	int_field(line, "peer_seq", pseq, sizeof pseq);
+	fmt_rtt(json_object_get(line, "rtt_ms"), rtt, sizeof rtt);
+	fmt_ago(json_object_get(line, "last_traffic_ms_ago"), ago, sizeof ago);
+
+	put_padded(f, peer, peer_width + 2);
+	put_padded(f, state, 12);
+	put_padded(f, endpoint[0] ? endpoint : "-", 24);
+	fprintf(f, "%8s %8s %8s %8s  ", own, rcpt, unrcpt, pseq);
+	put_padded(f, rtt, 11);
+	fprintf(f, "%s\n", ago);
+	if (stopped)
+		fprintf(f, "    !!! LINE STOPPED: %s !!!\n",
+			reason[0] ? reason : "(no reason given)");
+	rc = 0;
+out:
+	free(peer);
+	free(state);
+	free(endpoint);
+	free(reason);
+	return rc;
+}
+
+int hl_render_status(FILE *f, const json_t *reply)
+{
+	const json_t *lines = json_object_get(reply, "lines");
+	const json_t *line;
+	char *station = field(reply, "station", "?", 0);
+	char *pubkey = field(reply, "pubkey", "?", 0);
+	int peer_width = 4;
+	size_t i;
+	int rc = HL_ERR_NOMEM;
+
+	if (!station || !pubkey)
+		goto out;
+	fprintf(f, "station %s\npubkey  %s\n\n", station, pubkey);
+	if (!json_is_array(lines) || json_array_size(lines) == 0) {
+		fputs("(no lines configured)\n", f);
+		rc = ferror(f) ? HL_ERR_IO : 0;
+		goto out;
+	}
+	json_array_foreach(lines, i, line) {
+		char *p = field(line, "peer", "?", 0);
+		if (!p)
+			goto out;
+		if (columns(p) > peer_width)
+			peer_width = columns(p);
+		free(p);
+	}
+	put_padded(f, "PEER", peer_width + 2);
+	put_padded(f, "STATE", 12);
+	put_padded(f, "ENDPOINT", 24);
+	fprintf(f, "%8s %8s %8s %8s  ", "OWN SEQ", "RCPT", "UNRCPT", "PEER SEQ");
+	put_padded(f, "RTT", 11);
+	fputs("LAST TRAFFIC\n", f);
+	json_array_foreach(lines, i, line) {
+		if (render_line(f, line, peer_width) < 0)
+			goto out;
+	}
+	rc = ferror(f) ? HL_ERR_IO : 0;
+out:
+	free(station);
+	free(pubkey);
+	return rc;
+}
+
+int hl_render_json_line(FILE *f, const json_t *v)
+{
+	if (json_dumpf(v, f, JSON_COMPACT | JSON_REAL_PRECISION(15)) < 0 || fputc('\n', f) == EOF)
+		return HL_ERR_IO;
+	return 0;
+}
+
+int hl_render_entries(FILE *f, const json_t *entries, int json, const char *empty)
+{
+	const json_t *e;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(entries))
+		return HL_ERR_INVAL;
+	if (!json && json_array_size(entries) == 0)
+		fprintf(f, "%s\n", empty);
+	json_array_foreach(entries, i, e) {
+		rc = json ? hl_render_json_line(f, e) : hl_render_entry(f, e);
+		if (rc < 0)
+			return rc;
+	}
+	return ferror(f) ? HL_ERR_IO : 0;
+}
+
+int hl_render_request_entries(const hl_cli *cli, const json_t *req, const char *what,
+			      const char *empty)
+{
+	json_t *reply = NULL;
+	int status = hl_client_run(cli, req, &reply);
+	if (status != 0)
+		return status;
+	int rc = hl_render_entries(stdout, json_object_get(reply, "entries"), cli->json, empty);
+	if (rc < 0) {
+		fprintf(stderr, "hotline: cannot show the %s: %s\n", what,
+			rc == HL_ERR_INVAL ? "hotlined's reply has no entries list" : hl_strerror(rc));
+		status = 1;
+	}
+	json_decref(reply);
+	return status;
+}
