@@ -1,0 +1,30 @@
+/* store_sqlite_int.h — private to the SQLite backend (store_sqlite.c, store_sqlite_rows.c):
+ * the store's layout, its statement ids and the statement plumbing both files use. */
+#ifndef HL_STORE_SQLITE_INT_H
+#define HL_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum hl_sq_stmt_id {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_ENTRY_INSERT, ST_ENTRY_HASH, ST_ENTRY_GET, ST_HEAD, ST_FIND_HASH, ST_WALK, ST_COUNT,
+	ST_RECEIPT_PUT, ST_RECEIPT_GET, ST_CONFLICT_PUT, ST_CONFLICT_GET,
+	ST_STOPPED_SET, ST_STOPPED_GET, ST_TAI_SET, ST_TAI_GET,
+	ST__COUNT
+};
+
+struct hl_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST__COUNT];
+	int in_tx;
+	int walking;    /* ST_WALK is live across callbacks */
+};
+
+/* Resets s and clears its bindings; every use of a statement ends here. */
+void hl_sq_done(sqlite3_stmt *s);
+/* Steps a statement that returns no rows, then hl_sq_done: 0 or HL_ERR_STORE. */
+int hl_sq_run(sqlite3_stmt *s);
+
+#endif
