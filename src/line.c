@@ -18,6 +18,8 @@
 
 static const uint8_t zero32[32];
 
+static void flush_receipt(hl_line *l);
+
 static int own_author_hash(hl_line *l, uint64_t seq, uint8_t out[32])
 {
 	if (seq == 0) {
@@ -311,7 +313,8 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	/* Re-receipt what we hold, so a receipt lost in a crash is replaced. */
 	if (l->peer_durable > 0)
 		l->need_receipt = 1;
-	hl_line_committed(l);
+	flush_receipt(l);
+	hl_line_pump(l);
 	return 0;
 }
 
@@ -467,26 +470,35 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 	}
 }
 
+/* Sends a receipt for the peer's entries that are durable. Entries stored in
+ * the open transaction are receipted only after its commit. */
+static void flush_receipt(hl_line *l)
+{
+	hl_session *s = l->session;
+	if (!l->need_receipt || l->peer_durable == 0 || l->peer_durable != l->peer_seq)
+		return;
+	if (!s || s->state != HL_SS_UP || !s->hello_rx)
+		return;
+	hl_receipt r;
+	memset(&r, 0, sizeof r);
+	memcpy(r.line_id, l->line_id, 32);
+	memcpy(r.receiver, l->d->id->pub.ed, 32);
+	r.seq = l->peer_durable;
+	memcpy(r.hash, l->peer_hash, 32);
+	r.time_ms = hl_wall_ms();
+	uint8_t enc[HL_RECEIPT_LEN];
+	if (hl_receipt_sign(&r, l->d->id) == 0) {
+		hl_receipt_encode(&r, enc);
+		if (hl_session_send(s, HL_REC_RECEIPT, enc, sizeof enc) == 0)
+			l->need_receipt = 0;
+	}
+}
+
 void hl_line_committed(hl_line *l)
 {
 	l->own_durable = l->own_seq;
 	l->peer_durable = l->peer_seq;
-	hl_session *s = l->session;
-	if (l->need_receipt && s && s->state == HL_SS_UP && s->hello_rx && l->peer_durable > 0) {
-		hl_receipt r;
-		memset(&r, 0, sizeof r);
-		memcpy(r.line_id, l->line_id, 32);
-		memcpy(r.receiver, l->d->id->pub.ed, 32);
-		r.seq = l->peer_durable;
-		memcpy(r.hash, l->peer_hash, 32);
-		r.time_ms = hl_wall_ms();
-		uint8_t enc[HL_RECEIPT_LEN];
-		if (hl_receipt_sign(&r, l->d->id) == 0) {
-			hl_receipt_encode(&r, enc);
-			hl_session_send(s, HL_REC_RECEIPT, enc, sizeof enc);
-		}
-		l->need_receipt = 0;
-	}
+	flush_receipt(l);
 	hl_line_pump(l);
 }
 
