@@ -1,0 +1,91 @@
+/* test_render.c — what the client shows people: peer text cleaned of control
+ * characters (no terminal escapes), UTC times, exercise marking. */
+#include "render.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <jansson.h>
+static int fails;
+
+static void entry_case(void);
+static void chk(const char *name, const char *in, size_t len, int ml, const char *want)
+{
+	char *o = hl_render_clean(in, len, ml);
+	if (!o || strcmp(o, want) != 0) { printf("FAIL: %s: got '%s'\n", name, o ? o : "(null)"); fails++; }
+	else printf("PASS: %s\n", name);
+	free(o);
+}
+int main(void)
+{
+	char t[64];
+	chk("ascii", "hello", 5, 0, "hello");
+	chk("esc", "a\x1b[2Jb", 6, 1, "a\xef\xbf\xbd[2Jb");
+	chk("nl-kept", "a\nb\tc", 5, 1, "a\nb\tc");
+	chk("nl-label", "a\nb", 3, 0, "a\xef\xbf\xbd" "b");
+	chk("cr", "a\rb", 3, 1, "a\xef\xbf\xbd" "b");
+	chk("crlf", "a\r\nb\r", 5, 1, "a\nb\xef\xbf\xbd");
+	chk("crlf-label", "a\r\n", 3, 0, "a\xef\xbf\xbd\xef\xbf\xbd");
+	chk("del", "a\x7f", 2, 1, "a\xef\xbf\xbd");
+	chk("c1-csi", "a\xc2\x9b" "2J", 5, 1, "a\xef\xbf\xbd" "2J");
+	chk("c1-nel", "\xc2\x85", 2, 1, "\xef\xbf\xbd");
+	chk("nbsp-ok", "\xc2\xa0", 2, 1, "\xc2\xa0");
+	chk("cyr", "\xd0\xb6", 2, 0, "\xd0\xb6");
+	chk("overlong", "\xc0\xaf", 2, 1, "\xef\xbf\xbd\xef\xbf\xbd");
+	chk("surrogate", "\xed\xa0\x80", 3, 1, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	chk("too-big", "\xf4\x90\x80\x80", 4, 1, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	chk("truncated", "a\xe2\x82", 3, 1, "a\xef\xbf\xbd\xef\xbf\xbd");
+	chk("emoji", "\xf0\x9f\x98\x80", 4, 0, "\xf0\x9f\x98\x80");
+	chk("bidi-label", "x\xe2\x80\xaey", 5, 0, "x\xef\xbf\xbdy");
+	chk("bidi-text", "x\xe2\x80\xaey", 5, 1, "x\xe2\x80\xaey");
+	chk("nul", "a\0b", 3, 1, "a\xef\xbf\xbd" "b");
+	hl_render_time(0, t, sizeof t); chk("t0", t, strlen(t), 0, "1970-01-01 00:00:00.000Z");
+	hl_render_time(-1, t, sizeof t); chk("t-1", t, strlen(t), 0, "1969-12-31 23:59:59.999Z");
+	hl_render_time(1795748453697LL, t, sizeof t); chk("t-now", t, strlen(t), 0, "2026-11-27 03:00:53.697Z");
+	hl_render_time(INT64_MIN, t, sizeof t); chk("t-min", t, strlen(t), 0, "(bad time -9223372036854775808)");
+	hl_render_time(INT64_MAX, t, sizeof t); chk("t-max", t, strlen(t), 0, "(bad time 9223372036854775807)");
+	entry_case();
+	return fails != 0;
+}
+
+/* A whole entry as the daemon sends it: the peer's escape sequence must not
+ * reach the terminal, and an exercise must be marked. */
+static void entry_case(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *e = json_pack("{s:s, s:s, s:b, s:I, s:s, s:s, s:s, s:i, s:b, s:I, s:s, s:s, s:s}",
+			      "peer", "moscow", "author", "moscow", "own", 0, "seq", (json_int_t)7,
+			      "id", "00", "kind", "MESSAGE", "precedence", "flash", "flags", 1,
+			      "exercise", 1, "time_ms", (json_int_t)0, "operator", "ivanov",
+			      "lang", "ru", "text", "hello\x1b]0;pwned\x07 world");
+	int rc = f && e ? hl_render_entry(f, e) : -1;
+	if (f)
+		fclose(f);
+	if (rc < 0 || !buf) {
+		printf("FAIL: entry renders\n");
+		fails++;
+	} else {
+		if (memchr(buf, 0x1b, len) || memchr(buf, 0x07, len)) {
+			printf("FAIL: entry output contains a control character\n");
+			fails++;
+		} else {
+			printf("PASS: entry output has no control characters\n");
+		}
+		if (!strstr(buf, "EXERCISE")) {
+			printf("FAIL: exercise entry not marked\n");
+			fails++;
+		} else {
+			printf("PASS: exercise entry marked\n");
+		}
+		if (!strstr(buf, "FLASH") || !strstr(buf, "1970-01-01 00:00:00.000Z")) {
+			printf("FAIL: precedence or time missing: %s\n", buf);
+			fails++;
+		} else {
+			printf("PASS: precedence and UTC time shown\n");
+		}
+	}
+	json_decref(e);
+	free(buf);
+}
