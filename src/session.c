@@ -290,7 +290,7 @@ static int transport(hl_session *s, const uint8_t *msg, size_t len)
 		if (rc < 0 || s->state != HL_SS_UP)
 			break;
 	}
-	sodium_memzero(pt, len);
+	sodium_memzero(pt, len - HL_NOISE_TAG); /* pt holds the plaintext only */
 	return rc < 0 ? rc : 0;
 }
 
