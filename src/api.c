@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "api_json.h"
+#include "export.h"
 #include "err.h"
 #include "log.h"
 #include "text.h"
@@ -26,6 +27,7 @@ typedef struct api_client {
 	int busy;      /* a reply waits for a commit */
 	int closed;    /* handle closed or closing */
 	int freed_handle;
+	hl_export *exp;  /* an export streaming to this client */
 	struct api_client *next;
 } api_client;
 
@@ -58,6 +60,7 @@ static void maybe_free(api_client *c)
 		}
 	}
 	api->n_clients--;
+	hl_export_free(c->exp);
 	hl_buf_free(&c->in);
 	free(c);
 }
@@ -199,6 +202,137 @@ static int do_send(api_client *c, json_t *req)
 	return 0;
 }
 
+/* Export streams as frames "len u32 | done u64 | bytes" after the JSON
+ * header line; a frame of length 0 ends it. The next frame is produced only
+ * when the previous one has been written, so memory stays flat. */
+typedef struct {
+	uv_write_t req;
+	api_client *c;
+	uint8_t data[];
+} export_write;
+
+static void export_step(api_client *c);
+
+static void on_export_written(uv_write_t *req, int status)
+{
+	export_write *w = (export_write *)req;
+	api_client *c = w->c;
+	free(w);
+	if (status < 0 || c->closed) {
+		c->busy = 0;
+		client_close(c);
+		maybe_free(c);
+		return;
+	}
+	export_step(c);
+}
+
+static void export_step(api_client *c)
+{
+	if (!c->exp) {
+		/* Finished: the end frame went out; the client reads to EOF. */
+		c->busy = 0;
+		client_close(c);
+		return;
+	}
+	hl_buf out;
+	hl_buf_init(&out, 1024u * 1024u);
+	int rc = hl_export_next(c->exp, &out);
+	uint64_t done = hl_export_done(c->exp);
+	if (rc < 0) {
+		hl_log(HL_LOG_ERR, "export failed: %s", hl_strerror(rc));
+		hl_buf_free(&out);
+		c->busy = 0;
+		client_close(c); /* no end frame: the client reports it incomplete */
+		return;
+	}
+	if (rc == 1) {
+		hl_export_free(c->exp);
+		c->exp = NULL;
+	}
+	size_t n = out.len, total = 12 + n + (rc == 1 ? 12 : 0);
+	export_write *w = malloc(sizeof *w + total);
+	if (!w) {
+		hl_buf_free(&out);
+		c->busy = 0;
+		client_close(c);
+		return;
+	}
+	hl_be32_put(w->data, (uint32_t)n);
+	hl_be64_put(w->data + 4, done);
+	if (n)
+		memcpy(w->data + 12, out.p, n);
+	if (rc == 1) {
+		hl_be32_put(w->data + 12 + n, 0);
+		hl_be64_put(w->data + 16 + n, done);
+	}
+	hl_buf_free(&out);
+	w->c = c;
+	uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)total);
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, on_export_written) != 0) {
+		free(w);
+		c->busy = 0;
+		client_close(c);
+	}
+}
+
+static void do_export(api_client *c, json_t *req)
+{
+	hl_daemon *d = c->api->d;
+	const char *cmd = NULL, *peer = NULL, *kind = "full", *from = NULL, *to = NULL;
+	json_error_t jerr;
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "cmd", &cmd, "peer",
+			   &peer, "kind", &kind, "from", &from, "to", &to) != 0) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "export: %s", jerr.text);
+		reply_error(c, msg);
+		return;
+	}
+	hl_line *l = hl_daemon_line_by_name(d, peer);
+	if (!l) {
+		reply_error(c, "export: no such peer in the configuration");
+		return;
+	}
+	hl_export_opts o;
+	memset(&o, 0, sizeof o);
+	if (strcmp(kind, "full") == 0) {
+		o.kind = HL_HLT_FULL;
+	} else if (strcmp(kind, "proof") == 0) {
+		o.kind = HL_HLT_PROOF;
+	} else {
+		reply_error(c, "export: kind must be full or proof");
+		return;
+	}
+	if ((from || to) && o.kind == HL_HLT_PROOF) {
+		reply_error(c, "export: a proof takes no range");
+		return;
+	}
+	if (from || to) {
+		o.kind = HL_HLT_RANGE;
+		if ((from && hl_export_parse_bound(from, &o.from_seq, &o.from_ms) < 0) ||
+		    (to && hl_export_parse_bound(to, &o.to_seq, &o.to_ms) < 0)) {
+			reply_error(c, "export: --from/--to take a seq (e.g. 120) or a UTC time (e.g. 2026-11-27T03:00:00Z)");
+			return;
+		}
+		if ((o.from_seq || o.to_seq) && (o.from_ms || o.to_ms)) {
+			reply_error(c, "export: give both bounds as seqs or both as times");
+			return;
+		}
+	}
+	char err[300] = "";
+	if (hl_export_begin(d, l, &o, &c->exp, err, sizeof err) < 0) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "export: %s", err);
+		reply_error(c, msg);
+		return;
+	}
+	reply(c, json_pack("{s:b, s:s, s:I}", "ok", 1, "format", "hlt-frames",
+			   "entries", (json_int_t)hl_export_total(c->exp)));
+	c->busy = 1;
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	export_step(c);
+}
+
 static void handle(api_client *c, const char *line, size_t len)
 {
 	json_error_t jerr;
@@ -216,6 +350,8 @@ static void handle(api_client *c, const char *line, size_t len)
 		reply_error(c, "request has no \"cmd\"");
 	} else if (strcmp(cmd, "send") == 0) {
 		do_send(c, req);
+	} else if (strcmp(cmd, "export") == 0) {
+		do_export(c, req);
 	} else if (strcmp(cmd, "status") == 0) {
 		reply(c, hl_api_status(d));
 	} else if (strcmp(cmd, "inbox") == 0) {

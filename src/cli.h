@@ -18,5 +18,7 @@ int hl_cmd_status(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_send(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_inbox(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_log(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_verify(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_export(const hl_cli *cli, int argc, char **argv);
 
 #endif

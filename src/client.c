@@ -216,7 +216,7 @@ const char *hl_client_reply_error(const json_t *reply)
 }
 
 /* Prints "hotline: MSG" with anything a terminal could act on replaced. */
-static void print_error(const char *msg)
+void hl_client_print_error(const char *msg)
 {
 	char *clean = hl_render_clean(msg, strlen(msg), 0);
 
@@ -224,39 +224,54 @@ static void print_error(const char *msg)
 	free(clean);
 }
 
-int hl_client_run(const hl_cli *cli, const json_t *req, json_t **reply)
+int hl_client_open(const hl_cli *cli, int *fd)
 {
 	const char *path = cli->config_path ? cli->config_path : HL_DEFAULT_CONFIG;
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	const char *peer = json_string_value(json_object_get(req, "peer"));
 	char err[HL_MAX_PATH + 512] = "";
-	hl_config *cfg = NULL;
-	json_t *r = NULL;
-	const char *e;
-	int fd = -1;
-	int status = 1;
 	int rc;
 
-	*reply = NULL;
-	cfg = calloc(1, sizeof *cfg);
+	*fd = -1;
+	hl_config *cfg = calloc(1, sizeof *cfg);
 	if (!cfg) {
-		print_error("out of memory");
-		goto out;
+		hl_client_print_error("out of memory");
+		return 1;
 	}
 	rc = hl_config_load(path, cfg, err, sizeof err);
 	if (rc < 0) {
 		if (!err[0])
 			snprintf(err, sizeof err, "%s: %s", path, hl_strerror(rc));
-		print_error(err);
-		goto out;
+		hl_client_print_error(err);
+		free(cfg);
+		return 1;
 	}
-	if (hl_client_connect(cfg->socket_path, &fd, err, sizeof err) < 0 ||
-	    hl_client_send(fd, req, err, sizeof err) < 0) {
-		print_error(err);
+	rc = hl_client_connect(cfg->socket_path, fd, err, sizeof err);
+	free(cfg);
+	if (rc < 0) {
+		hl_client_print_error(err);
+		return 1;
+	}
+	return 0;
+}
+
+int hl_client_run(const hl_cli *cli, const json_t *req, json_t **reply)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	const char *peer = json_string_value(json_object_get(req, "peer"));
+	char err[HL_MAX_PATH + 512] = "";
+	json_t *r = NULL;
+	const char *e;
+	int fd = -1;
+	int status = 1;
+
+	*reply = NULL;
+	if (hl_client_open(cli, &fd) != 0)
+		goto out;
+	if (hl_client_send(fd, req, err, sizeof err) < 0) {
+		hl_client_print_error(err);
 		goto out;
 	}
 	if (hl_client_recv(fd, &r, err, sizeof err) < 0) {
-		print_error(err);
+		hl_client_print_error(err);
 		/* The request went out: the daemon may have committed it. */
 		if (cmd && strcmp(cmd, "send") == 0)
 			fprintf(stderr, "hotline: the message may or may not have been stored; "
@@ -266,7 +281,7 @@ int hl_client_run(const hl_cli *cli, const json_t *req, json_t **reply)
 	}
 	e = hl_client_reply_error(r);
 	if (e) {
-		print_error(e);
+		hl_client_print_error(e);
 		goto out;
 	}
 	*reply = r;
@@ -276,6 +291,5 @@ out:
 	if (fd >= 0)
 		close(fd);
 	json_decref(r);
-	free(cfg);
 	return status;
 }

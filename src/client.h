@@ -27,6 +27,13 @@ int hl_client_recv(int fd, json_t **reply, char *err, size_t errlen);
 /* The daemon's "error" sentence when reply has "ok": false; NULL when ok. */
 const char *hl_client_reply_error(const json_t *reply);
 
+/* For the CLI: loads the config (cli->config_path, NULL = default) and
+ * connects. Returns the exit status: 0 with *fd open, or 1 with the reason
+ * printed on stderr. */
+int hl_client_open(const hl_cli *cli, int *fd);
+/* Prints "hotline: MSG" on stderr with control characters made harmless. */
+void hl_client_print_error(const char *msg);
+
 /* For the CLI: loads the config (cli->config_path, NULL = default), does
  * one round trip and checks "ok". Returns the exit status: 0 with *reply
  * set (caller json_decref()s it), or 1 with the reason printed on stderr. */

@@ -16,9 +16,20 @@ int hl_cmd_log(const hl_cli *cli, int argc, char **argv)
 	int dashdash = 0;
 	int status = 1;
 
+	hl_cli local = *cli;
 	for (int i = 1; i < argc; i++) {
 		if (!dashdash && strcmp(argv[i], "--") == 0) {
 			dashdash = 1;
+		} else if (!dashdash && strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			const char *fmt = argv[++i];
+			if (strcmp(fmt, "json") == 0) {
+				local.json = 1;
+			} else if (strcmp(fmt, "text") == 0) {
+				local.json = 0;
+			} else {
+				fprintf(stderr, "hotline: log: --format takes text or json\n");
+				return 2;
+			}
 		} else if (!dashdash && argv[i][0] == '-') {
 			fprintf(stderr, "hotline: log: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -42,7 +53,7 @@ int hl_cmd_log(const hl_cli *cli, int argc, char **argv)
 		fprintf(stderr, "hotline: out of memory\n");
 		goto out;
 	}
-	status = hl_render_request_entries(cli, req, "log", "(no entries on this line yet)");
+	status = hl_render_request_entries(&local, req, "log", "(no entries on this line yet)");
 out:
 	json_decref(req);
 	return status;

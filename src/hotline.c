@@ -22,9 +22,13 @@ static const command commands[] = {
 	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [TEXT|-]",
 	  "send a message (TEXT, or standard input); prints its entry id", 0 },
 	{ "inbox", hl_cmd_inbox, "[--json]", "show the entries received from peers", 0 },
-	{ "log", hl_cmd_log, "PEER [--json]", "show a line's transcript, both sides", 0 },
+	{ "log", hl_cmd_log, "PEER [--format text|json] [--json]", "show a line's transcript, both sides", 0 },
+	{ "export", hl_cmd_export, "PEER [--from SEQ|TIME] [--to SEQ|TIME] [--proof] [-o FILE]",
+	  "write the line's transcript file (.hlt), or an equivocation proof", 0 },
 	{ "keygen", hl_cmd_keygen, "[-o FILE]", "generate a station private key", 1 },
 	{ "pubkey", hl_cmd_pubkey, "[-f FILE]", "print the public key of a private key", 1 },
+	{ "verify", hl_cmd_verify, "FILE [--against OTHER] [--keys A,B] [--json] [--quiet]",
+	  "check an exported transcript offline: signatures, chains, receipts", 1 },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's", 0 },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -145,13 +145,23 @@ static void upcase(char *s)
 		*s = (char)toupper((unsigned char)*s);
 }
 
-static const char *delivery_state(const json_t *entry)
+/* The chain of states a duty officer asks about. For a received entry the
+ * gap between the author's timestamp and our storing it shows transit time
+ * plus the difference of the two clocks. */
+static void delivery_state(const json_t *entry, char *out, size_t outlen)
 {
-	if (!json_is_true(json_object_get(entry, "own")))
-		return "received";
-	if (json_is_true(json_object_get(entry, "receipted")))
-		return "stored, receipted by peer";
-	return "stored, not yet receipted";
+	if (json_is_true(json_object_get(entry, "own"))) {
+		snprintf(out, outlen, "%s", json_is_true(json_object_get(entry, "receipted")) ?
+				  "stored, receipted by peer" : "stored, not yet receipted");
+		return;
+	}
+	const json_t *t = json_object_get(entry, "time_ms"), *st = json_object_get(entry, "stored_ms");
+	if (json_is_integer(t) && json_is_integer(st)) {
+		double d = (double)(json_integer_value(st) - json_integer_value(t)) / 1000.0;
+		snprintf(out, outlen, "received, stored %+.3f s after its timestamp", d);
+	} else {
+		snprintf(out, outlen, "received");
+	}
 }
 
 /* Writes text indented, one output line per line of text; a final newline
@@ -203,8 +213,9 @@ int hl_render_entry(FILE *f, const json_t *entry)
 	fprintf(f, "%s  %s #%s  ", when, author, seq);
 	if (strcmp(kind, "MESSAGE") != 0)
 		fprintf(f, "%s  ", kind);
-	fprintf(f, "%s  %s  %s  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-",
-		delivery_state(entry));
+	char state[96];
+	delivery_state(entry, state, sizeof state);
+	fprintf(f, "%s  %s  %s  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-", state);
 	if (exercise)
 		fputs(" *** EXERCISE ***", f);
 	fputc('\n', f);

@@ -25,6 +25,12 @@ cleanup() {
 trap cleanup EXIT
 
 pass() { echo "PASS: $*"; }
+# check_not description, command...: passes when the command fails.
+check_not() {
+	local d=$1
+	shift
+	if "$@"; then fail "$d"; else pass "$d"; fi
+}
 fail() { echo "FAIL: $*"; FAILED=1; }
 check() { # description, command...
 	local d=$1
