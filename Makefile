@@ -103,3 +103,83 @@ clean:
 .PHONY: all tests check check-asan demo install clean
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+
+# ---- Fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c, built with clang ----
+# `make fuzz FUZZ_SECONDS=N` (default 60) builds every target into
+# build/fuzz/bin (library and target with ASan + UBSan), runs each over its
+# regression inputs (tests/fuzz/regress/NAME/) and then fuzzes it for N s on a
+# fresh copy of its seed corpus (tests/fuzz/corpus/NAME/; the repository copy
+# is never written). It fails if any target crashes; the crashing input is in
+# build/fuzz/artifacts/NAME/. `make fuzz-build` only builds; `make fuzz-seeds`
+# regenerates the seed corpora from real encodings (tests/fuzz/gen/).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := fuzzer-no-link,address,undefined
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+# The library is rebuilt by the rules above in a separate tree: a make of its
+# own with clang and the sanitizers, which then links the targets.
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+		SANITIZE=$(FUZZ_SAN) CFLAGS="-O1 -g" LDFLAGS= fuzz-bins
+
+# Only meaningful inside fuzz-build (BUILD=build/fuzz, CC=clang).
+fuzz-bins: $(FUZZ_NAMES:%=$(BUILD)/bin/%)
+
+$(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) -fsanitize=fuzzer $(LDFLAGS)
+
+fuzz: fuzz-build
+	@fail=0; \
+	for t in $(FUZZ_NAMES); do \
+		bin=$(FUZZ_BUILD)/bin/$$t; corpus=$(FUZZ_BUILD)/corpus/$$t; \
+		art=$(FUZZ_BUILD)/artifacts/$$t; log=$(FUZZ_BUILD)/logs/$$t.log; \
+		rm -rf "$$corpus" "$$art"; mkdir -p "$$corpus" "$$art" $(FUZZ_BUILD)/logs; \
+		if [ -d tests/fuzz/corpus/$$t ]; then cp tests/fuzz/corpus/$$t/. "$$corpus"/ -R; fi; \
+		: >"$$log"; \
+		if ls tests/fuzz/regress/$$t/* >/dev/null 2>&1 && \
+		   ! $$bin -artifact_prefix="$$art/" tests/fuzz/regress/$$t/* >>"$$log" 2>&1; then \
+			echo "  FAIL   $$t: a regression input crashes (see $$log)"; fail=1; continue; \
+		fi; \
+		printf '  FUZZ   %s for %s s\n' $$t $(FUZZ_SECONDS); \
+		if $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+			-artifact_prefix="$$art/" "$$corpus" >>"$$log" 2>&1; then \
+			grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$$log" | tail -n 2 | sed 's/^/         /'; \
+		else \
+			echo "  FAIL   $$t crashed: input in $$art/ (see $$log)"; \
+			grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_)' "$$log" | head -n 5 | sed 's/^/         /'; \
+			fail=1; \
+		fi; \
+	done; \
+	exit $$fail
+
+$(BUILD)/tests/gen_seeds: tests/fuzz/gen/gen_seeds.c tests/tools/entry_vectors.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
+
+fuzz-seeds: $(BUILD)/tests/gen_seeds
+	$(BUILD)/tests/gen_seeds tests/fuzz/corpus
+
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-seeds
+
+-include $(wildcard $(BUILD)/bin/*.d)
+
+# ---- bench: performance figures (not tests) --------------------------------
+# Each bench/*_bench.c is built against the library and run by bench/run.sh
+# (so are bench/*_bench.sh scripts); every "name value unit" line they print
+# is gathered into bench/results.json. BENCH_QUICK=1 for a short run.
+BENCH_SRCS := $(wildcard bench/*_bench.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
+
+bench: $(BENCH_BINS) $(BUILD)/tests/hlt_make $(BUILD)/hotline
+	@BUILD=$(BUILD) sh bench/run.sh $(BENCH_BINS)
+
+.PHONY: bench
+
+-include $(wildcard $(BUILD)/bench/*.d)

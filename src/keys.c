@@ -81,8 +81,26 @@ void hl_keys_free(hl_identity *id)
 	sodium_free(id);
 }
 
-/* Exactly 44 base64 characters (optionally one "\n") decoding to 32 bytes.
- * libsodium also rejects non-zero leftover bits, so the text is canonical. */
+/* 1 if text[0..len) is exactly what the encoder gives for bin. libsodium
+ * 1.0.18's decoder takes every byte 0x80..0xFF for '/' (found by
+ * tests/fuzz/fuzz_keys.c), so a successful decode alone does not make the
+ * text canonical. Constant time: the text may be a private key. */
+static int b64_canonical(const uint8_t *bin, size_t bin_len, const char *text, size_t len)
+{
+	char back[HL_PUBKEY_B64_LEN + 1];
+	int ok;
+
+	if (bin_len > HL_PUBKEY_LEN ||
+	    sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL) != len + 1)
+		return 0;
+	sodium_bin2base64(back, sizeof back, bin, bin_len, sodium_base64_VARIANT_ORIGINAL);
+	ok = sodium_memcmp(back, text, len) == 0;
+	sodium_memzero(back, sizeof back);
+	return ok;
+}
+
+/* Exactly 44 base64 characters (optionally one "\n") decoding to 32 bytes,
+ * in the one canonical spelling (no stray bytes, no leftover bits). */
 static int decode_b64_32(const char *text, size_t len, uint8_t out[32])
 {
 	size_t bin_len = 0;
@@ -94,7 +112,7 @@ static int decode_b64_32(const char *text, size_t len, uint8_t out[32])
 		return HL_ERR_INVAL;
 	if (sodium_base642bin(out, 32, text, len, NULL, &bin_len, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    bin_len != 32 || end != text + len) {
+	    bin_len != 32 || end != text + len || !b64_canonical(out, 32, text, len)) {
 		sodium_memzero(out, 32);
 		return HL_ERR_INVAL;
 	}
@@ -289,7 +307,8 @@ int hl_pubkey_decode(const char *s, hl_pubkey *pk)
 		return HL_ERR_CRYPTO;
 	if (sodium_base642bin(raw, sizeof raw, s, HL_PUBKEY_B64_LEN, NULL, &bin_len, &end,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    bin_len != HL_PUBKEY_LEN || end != s + HL_PUBKEY_B64_LEN)
+	    bin_len != HL_PUBKEY_LEN || end != s + HL_PUBKEY_B64_LEN ||
+	    !b64_canonical(raw, sizeof raw, s, HL_PUBKEY_B64_LEN))
 		return HL_ERR_INVAL;
 	if (!crypto_core_ed25519_is_valid_point(raw) || !x25519_ok(raw + 32))
 		return HL_ERR_CRYPTO;
