@@ -3,6 +3,7 @@
 #include "config.h"
 #include "buf.h"
 #include "err.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,11 +29,17 @@
 #define TEST_MIN_MS 1000ull
 #define TEST_MAX_MS (365ull * 86400000ull)
 #define DEAD_AFTER_MAX 1000u
+/* Supervision deadlines: below these a busy peer looks dead, above them
+ * an alarm comes too late to matter. */
+#define DEADLINE_MIN_MS 1000ull
+#define DEADLINE_MAX_MS 86400000ull
+#define SKEW_MIN_MS 100ull
 
 enum sec { SEC_NONE, SEC_STATION, SEC_PEER };
 
 enum key {
 	K_NAME, K_PRIVKEY, K_LISTEN, K_STATEDIR, K_SOCKET, K_TESTINT, K_ALARM,
+	K_TESTDEADLINE, K_TESTTEXT, K_ALARMAFTER, K_RECEIPTTIMEOUT, K_CLOCKSKEW, K_METRICS,
 	K_PUBKEY, K_ENDPOINT, K_PSK, K_KEEPALIVE, K_DEADAFTER, K_COUNT
 };
 
@@ -48,6 +55,12 @@ static const struct {
 	[K_SOCKET] = { "Socket", SEC_STATION, 0 },
 	[K_TESTINT] = { "TestInterval", SEC_STATION, 0 },
 	[K_ALARM] = { "AlarmCommand", SEC_STATION, 0 },
+	[K_TESTDEADLINE] = { "TestDeadline", SEC_STATION, 0 },
+	[K_TESTTEXT] = { "TestText", SEC_STATION, 0 },
+	[K_ALARMAFTER] = { "AlarmAfter", SEC_STATION, 0 },
+	[K_RECEIPTTIMEOUT] = { "ReceiptTimeout", SEC_STATION, 0 },
+	[K_CLOCKSKEW] = { "MaxClockSkew", SEC_STATION, 0 },
+	[K_METRICS] = { "MetricsFile", SEC_STATION, 0 },
 	[K_PUBKEY] = { "PublicKey", SEC_PEER, 0 },
 	[K_ENDPOINT] = { "Endpoint", SEC_PEER, 1 },
 	[K_PSK] = { "PresharedKeyFile", SEC_PEER, 0 },
@@ -299,6 +312,23 @@ static int set_addr(struct parse *p, const char *key, const char *v, char *dst)
 	return 0;
 }
 
+/* The test text travels in TEST entries: the same rules as message text. */
+static int set_test_text(struct parse *p, const char *key, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > HL_CONFIG_TEST_TEXT_MAX || n >= sizeof p->cfg->test_text) {
+		fail(p, p->lineno, key, "too long (%zu bytes, max %u)", n, HL_CONFIG_TEST_TEXT_MAX);
+		return HL_ERR_CONFIG;
+	}
+	if (!hl_text_valid((const uint8_t *)v, n)) {
+		fail(p, p->lineno, key, "not valid UTF-8 text");
+		return HL_ERR_CONFIG;
+	}
+	memcpy(p->cfg->test_text, v, n + 1);
+	return 0;
+}
+
 static int apply_station(struct parse *p, enum key k, const char *key, const char *v)
 {
 	hl_config *c = p->cfg;
@@ -332,6 +362,22 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 		return set_duration(p, key, v, TEST_MIN_MS, TEST_MAX_MS, &c->test_interval_ms);
 	case K_ALARM:
 		return resolve_path(p, key, v, c->alarm_command, sizeof c->alarm_command);
+	case K_TESTDEADLINE:
+		return set_duration(p, key, v, DEADLINE_MIN_MS, DEADLINE_MAX_MS,
+				    &c->test_deadline_ms);
+	case K_TESTTEXT:
+		return set_test_text(p, key, v);
+	case K_ALARMAFTER:
+		return set_duration(p, key, v, DEADLINE_MIN_MS, DEADLINE_MAX_MS,
+				    &c->alarm_after_ms);
+	case K_RECEIPTTIMEOUT:
+		return set_duration(p, key, v, DEADLINE_MIN_MS, DEADLINE_MAX_MS,
+				    &c->receipt_timeout_ms);
+	case K_CLOCKSKEW:
+		return set_duration(p, key, v, SKEW_MIN_MS, DEADLINE_MAX_MS,
+				    &c->max_clock_skew_ms);
+	case K_METRICS:
+		return resolve_path(p, key, v, c->metrics_file, sizeof c->metrics_file);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -691,6 +737,12 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	if (!path)
 		return HL_ERR_INVAL;
 	cfg->test_interval_ms = 3600000;
+	cfg->test_deadline_ms = 60000;
+	cfg->alarm_after_ms = 30000;
+	cfg->receipt_timeout_ms = 30000;
+	cfg->max_clock_skew_ms = 5000;
+	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
+	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {
 		snprintf(err, errlen, "%.64s...: path too long", path);
 		return HL_ERR_CONFIG;

@@ -9,6 +9,16 @@
 #include "keys.h"
 #include "limits.h"
 
+/* The link test's text: every letter of the scripts in use (the original
+ * hotline's first test was the English pangram with the digits). */
+#define HL_CONFIG_TEST_TEXT_MAX 1000u   /* bytes; test_text holds this plus NUL */
+#define HL_CONFIG_TEST_TEXT "The quick brown fox jumped over the lazy dog's back 1234567890 / " \
+	"\xd0\xa1\xd1\x8a\xd0\xb5\xd1\x88\xd1\x8c \xd0\xb6\xd0\xb5 \xd0\xb5\xd1\x89\xd1\x91 " \
+	"\xd1\x8d\xd1\x82\xd0\xb8\xd1\x85 \xd0\xbc\xd1\x8f\xd0\xb3\xd0\xba\xd0\xb8\xd1\x85 " \
+	"\xd1\x84\xd1\x80\xd0\xb0\xd0\xbd\xd1\x86\xd1\x83\xd0\xb7\xd1\x81\xd0\xba\xd0\xb8\xd1\x85 " \
+	"\xd0\xb1\xd1\x83\xd0\xbb\xd0\xbe\xd0\xba, \xd0\xb4\xd0\xb0 \xd0\xb2\xd1\x8b\xd0\xbf\xd0\xb5\xd0\xb9 " \
+	"\xd1\x87\xd0\xb0\xd1\x8e"
+
 typedef struct {
 	char name[HL_MAX_NAME + 1];
 	hl_pubkey key;
@@ -27,6 +37,12 @@ typedef struct {
 	char state_dir[HL_MAX_PATH + 1];
 	char socket_path[108];           /* sun_path */
 	uint64_t test_interval_ms;       /* default 1 h */
+	uint64_t test_deadline_ms;       /* TestDeadline, default 60 s */
+	char test_text[1001];            /* TestText, UTF-8, default: pangrams */
+	uint64_t alarm_after_ms;         /* AlarmAfter, default 30 s */
+	uint64_t receipt_timeout_ms;     /* ReceiptTimeout, default 30 s */
+	uint64_t max_clock_skew_ms;      /* MaxClockSkew, default 5 s */
+	char metrics_file[HL_MAX_PATH + 1]; /* MetricsFile, "" = none */
 	char alarm_command[HL_MAX_PATH + 1];
 	hl_peer_conf peers[HL_MAX_PEERS];
 	int n_peers;

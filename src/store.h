@@ -87,4 +87,49 @@ int hl_store_set_tai64n(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12
 /* Number of entries of (line, author). */
 int hl_store_count(hl_store *st, const uint8_t *line_id, const uint8_t *author, uint64_t *n);
 
+/* ---- Link events and alarms (schema version 2) ----
+ * Events are the supervision record the availability report is computed
+ * from; alarms are kept here so a restart still shows the open ones. */
+
+#define HL_STORE_EVENT_TEXT_MAX 1024u  /* bytes of an event's or alarm's text */
+
+typedef struct {
+	const uint8_t *line_id;   /* 32, or NULL for a station event (start, stop) */
+	uint64_t time_ms;         /* our wall clock, Unix ms */
+	int kind;                 /* 1..63 (events.h HL_EV_*) */
+	int path;                 /* -1 = the whole line */
+	double value;             /* finite */
+	const char *text;         /* NULL or at most HL_STORE_EVENT_TEXT_MAX bytes */
+} hl_store_event;
+
+int hl_store_put_event(hl_store *st, const hl_store_event *ev);
+
+/* Calls cb for the events of line_id and the station events (line NULL)
+ * with since_ms <= time < until_ms, in time order (ties: recording order),
+ * only those whose kind bit (1ull << kind) is set in kinds (0 = all).
+ * cb returning non-zero stops the walk and is returned. Pointers in ev are
+ * valid only during the call. Walks do not nest. */
+typedef int (*hl_store_event_cb)(void *ctx, const hl_store_event *ev);
+int hl_store_walk_events(hl_store *st, const uint8_t *line_id, uint64_t since_ms,
+			 uint64_t until_ms, uint64_t kinds, hl_store_event_cb cb, void *ctx);
+
+/* An alarm row; at most one open per (line, kind, path). */
+typedef struct {
+	const uint8_t *line_id;   /* 32 (all zero for a station alarm) */
+	int kind;                 /* 1..63 (alarm.h HL_ALARM_*) */
+	int path;                 /* -1 = the whole line */
+	uint64_t since_ms;
+	const char *text;         /* at most HL_STORE_EVENT_TEXT_MAX bytes */
+} hl_store_alarm;
+
+/* Records a as open: 1, or 0 if it was already open (nothing written). */
+int hl_store_alarm_open(hl_store *st, const hl_store_alarm *a);
+/* Marks the open alarm (line, kind, path) cleared at cleared_ms: 1, or 0
+ * when none was open. The cleared row stays as history. */
+int hl_store_alarm_clear(hl_store *st, const uint8_t *line_id, int kind, int path,
+			 uint64_t cleared_ms);
+/* Every open alarm of every line, oldest first; cb as for the walks. */
+typedef int (*hl_store_alarm_cb)(void *ctx, const hl_store_alarm *a);
+int hl_store_alarm_walk_open(hl_store *st, hl_store_alarm_cb cb, void *ctx);
+
 #endif

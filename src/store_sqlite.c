@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION   1
+/* 1: entries, receipts, conflicts, lines, handshakes. 2: events, alarms. */
+#define SCHEMA_VERSION   2
 /* 0x484c4e31, "HLN1": tells a hotline database from any other SQLite file.
  * Decimal because it is pasted into a PRAGMA, which takes no parameters. */
 #define APPLICATION_ID   1212960305
@@ -46,7 +47,31 @@ static const char schema_sql[] =
 	"CREATE TABLE lines(" BLOB_N("line", 32) " PRIMARY KEY, stopped TEXT NOT NULL)"
 	" WITHOUT ROWID;"
 	"CREATE TABLE handshakes(" BLOB_N("peer_x", 32) " PRIMARY KEY," BLOB_N("tai64n", 12) ")"
-	" WITHOUT ROWID;"
+	" WITHOUT ROWID;";
+
+/* Version 2, also the migration from 1: IF NOT EXISTS so that it runs on
+ * either. Events of the station itself (start, stop) have no line. At most
+ * one open alarm per (line, kind, path); cleared rows stay as history. */
+#define TEXT_MAX(c)   " " c " TEXT CHECK(" c " IS NULL OR (typeof(" c ")='text' AND" \
+		      " length(CAST(" c " AS BLOB))<=1024))"
+#define KIND_COL      " kind INTEGER NOT NULL CHECK(typeof(kind)='integer' AND kind BETWEEN 1 AND 63)"
+#define PATH_COL      " path INTEGER NOT NULL CHECK(typeof(path)='integer' AND path BETWEEN -1 AND 255)"
+static const char schema_v2_sql[] =
+	"CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY,"
+	" line BLOB CHECK(line IS NULL OR (typeof(line)='blob' AND length(line)=32)),"
+	INT_MIN0("time_ms") "," KIND_COL "," PATH_COL ","
+	" value REAL NOT NULL CHECK(typeof(value)='real')," TEXT_MAX("text") ");"
+	"CREATE INDEX IF NOT EXISTS events_line_time ON events(line, time_ms);"
+	"CREATE TABLE IF NOT EXISTS alarms(id INTEGER PRIMARY KEY," BLOB_N("line", 32) ","
+	KIND_COL "," PATH_COL "," INT_MIN0("since_ms") "," TEXT_MAX("text") ","
+	" cleared_ms INTEGER CHECK(cleared_ms IS NULL OR (typeof(cleared_ms)='integer' AND"
+	" cleared_ms>=0)));"
+	"CREATE UNIQUE INDEX IF NOT EXISTS alarms_open ON alarms(line, kind, path)"
+	" WHERE cleared_ms IS NULL;"
+	"CREATE INDEX IF NOT EXISTS alarms_line_time ON alarms(line, since_ms);";
+
+/* Written last, in the same transaction as the tables they vouch for. */
+static const char schema_marks_sql[] =
 	"PRAGMA application_id=" STR(APPLICATION_ID) ";"
 	"PRAGMA user_version=" STR(SCHEMA_VERSION) ";";
 
@@ -84,6 +109,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " ON CONFLICT(peer_x) DO UPDATE SET tai64n=excluded.tai64n"
 		       " WHERE excluded.tai64n>handshakes.tai64n",
 	[ST_TAI_GET] = "SELECT tai64n FROM handshakes WHERE peer_x=?1",
+	[ST_EVENT_PUT] = "INSERT INTO events(line, time_ms, kind, path, value, text)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	/* Both terms of the OR use events_line_time; kinds 0 selects all. */
+	[ST_EVENT_WALK] = "SELECT line, time_ms, kind, path, value, text FROM events"
+			  " WHERE (line=?1 OR line IS NULL) AND time_ms>=?2 AND time_ms<?3"
+			  " AND (?4=0 OR ((1<<kind) & ?4)!=0) ORDER BY time_ms, id",
+	/* DO NOTHING covers only the uniqueness of open alarms, not the CHECKs. */
+	[ST_ALARM_OPEN] = "INSERT INTO alarms(line, kind, path, since_ms, text)"
+			  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+	[ST_ALARM_CLEAR] = "UPDATE alarms SET cleared_ms=?4"
+			   " WHERE line=?1 AND kind=?2 AND path=?3 AND cleared_ms IS NULL",
+	[ST_ALARM_WALK] = "SELECT line, kind, path, since_ms, text FROM alarms"
+			  " WHERE cleared_ms IS NULL ORDER BY since_ms, id",
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -177,6 +215,11 @@ static int create_schema(sqlite3 *db, char *err, size_t errlen)
 	if (pragma_row(db, "PRAGMA user_version", &ver, NULL) < 0)
 		goto out;
 	if (ver == 0 && sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	/* Creation and the migration from 1 are the same statements. */
+	if (ver < SCHEMA_VERSION &&
+	    (sqlite3_exec(db, schema_v2_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	     sqlite3_exec(db, schema_marks_sql, NULL, NULL, NULL) != SQLITE_OK))
 		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
@@ -287,7 +330,7 @@ int hl_store_open(const char *path, hl_store **out, char *err, size_t errlen)
 	if (check_version(st->db, path, &ver, err, errlen) < 0 ||
 	    configure(st->db, path, err, errlen) < 0)
 		goto out;
-	if (ver == 0 && create_schema(st->db, err, errlen) < 0)
+	if (ver < SCHEMA_VERSION && create_schema(st->db, err, errlen) < 0)
 		goto out;
 	for (int i = 0; i < ST__COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,

@@ -1,5 +1,5 @@
-/* store_sqlite_int.h — private to the SQLite backend (store_sqlite.c, store_sqlite_rows.c):
- * the store's layout, its statement ids and the statement plumbing both files use. */
+/* store_sqlite_int.h — private to the SQLite backend (store_sqlite.c, store_sqlite_rows.c,
+ * store_sqlite_events.c): the store's layout, its statement ids and the shared plumbing. */
 #ifndef HL_STORE_SQLITE_INT_H
 #define HL_STORE_SQLITE_INT_H
 
@@ -12,6 +12,7 @@ enum hl_sq_stmt_id {
 	ST_ENTRY_INSERT, ST_ENTRY_HASH, ST_ENTRY_GET, ST_HEAD, ST_FIND_HASH, ST_WALK, ST_COUNT,
 	ST_RECEIPT_PUT, ST_RECEIPT_GET, ST_CONFLICT_PUT, ST_CONFLICT_GET,
 	ST_STOPPED_SET, ST_STOPPED_GET, ST_TAI_SET, ST_TAI_GET,
+	ST_EVENT_PUT, ST_EVENT_WALK, ST_ALARM_OPEN, ST_ALARM_CLEAR, ST_ALARM_WALK,
 	ST__COUNT
 };
 
@@ -20,6 +21,7 @@ struct hl_store {
 	sqlite3_stmt *stmt[ST__COUNT];
 	int in_tx;
 	int walking;    /* ST_WALK is live across callbacks */
+	int ev_walking; /* ST_EVENT_WALK or ST_ALARM_WALK is */
 };
 
 /* Resets s and clears its bindings; every use of a statement ends here. */

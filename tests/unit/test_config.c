@@ -160,6 +160,50 @@ static void test_defaults(void **state)
 	free(c);
 }
 
+static void test_supervision_keys(void **state)
+{
+	char path[128], want[256], err[512];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/sup.conf", tmpdir);
+	write_conf(path, "[Station]\nName = a\nPrivateKeyFile = /k\nStateDir = /s\n");
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
+	assert_int_equal(c->test_deadline_ms, 60000);
+	assert_int_equal(c->alarm_after_ms, 30000);
+	assert_int_equal(c->receipt_timeout_ms, 30000);
+	assert_int_equal(c->max_clock_skew_ms, 5000);
+	assert_string_equal(c->metrics_file, "");
+	assert_string_equal(c->test_text, HL_CONFIG_TEST_TEXT);
+	assert_string_equal(c->test_text,
+			    "The quick brown fox jumped over the lazy dog's back 1234567890 / "
+			    "\u0421\u044a\u0435\u0448\u044c \u0436\u0435 "
+			    "\u0435\u0449\u0451 \u044d\u0442\u0438\u0445 "
+			    "\u043c\u044f\u0433\u043a\u0438\u0445 "
+			    "\u0444\u0440\u0430\u043d\u0446\u0443\u0437\u0441\u043a\u0438\u0445 "
+			    "\u0431\u0443\u043b\u043e\u043a, \u0434\u0430 "
+			    "\u0432\u044b\u043f\u0435\u0439 \u0447\u0430\u044e");
+
+	write_conf(path, "[Station]\nName = a\nPrivateKeyFile = /k\nStateDir = /s\n"
+			 "TestDeadline = 1s\nAlarmAfter = 2m\nReceiptTimeout = 1d\n"
+			 "MaxClockSkew = 100ms\nMetricsFile = metrics/hotline.prom\n"
+			 "testtext =   \xce\x93\xce\xb1\xce\xb6\xce\xad\xce\xb5\xcf\x82 "
+			 "\xe6\x88\x91\xe8\x83\xbd\xe5\x90\x9e 42  \n");
+	int rc = hl_config_load(path, c, err, sizeof err);
+	if (rc != 0)
+		fail_msg("load: %d %s", rc, err);
+	assert_int_equal(c->test_deadline_ms, 1000);
+	assert_int_equal(c->alarm_after_ms, 120000);
+	assert_int_equal(c->receipt_timeout_ms, 86400000);
+	assert_int_equal(c->max_clock_skew_ms, 100);
+	snprintf(want, sizeof want, "%s/metrics/hotline.prom", tmpdir);
+	assert_string_equal(c->metrics_file, want);
+	/* blanks around the value are not part of it */
+	assert_string_equal(c->test_text, "\u0393\u03b1\u03b6\u03ad\u03b5\u03c2 "
+			    "\u6211\u80fd\u541e 42");
+	free(c);
+}
+
 static void test_relative_paths(void **state)
 {
 	char dir[128], path[160], want[512], err[512], cwd[4096];
@@ -258,6 +302,15 @@ static const struct bad bads[] = {
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 5, "syntax" }, /* line too long */
+	{ ST "TestDeadline = 500ms\n", 5, "TestDeadline" },            /* below 1 s */
+	{ ST "TestDeadline = 2d\n", 5, "TestDeadline" },
+	{ ST "AlarmAfter = soon\n", 5, "AlarmAfter" },
+	{ ST "ReceiptTimeout = 0\n", 5, "ReceiptTimeout" },
+	{ ST "MaxClockSkew = 50ms\n", 5, "MaxClockSkew" },
+	{ ST "TestText = caf\xc3\n", 5, "TestText" },                /* cut UTF-8 */
+	{ ST "TestText = \xc0\xaf overlong\n", 5, "TestText" },
+	{ ST "TestText = a\nTestText = b\n", 6, "TestText" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nMetricsFile = /m.prom\n", 7, "MetricsFile" },
 	{ "[Peer x]\nPublicKey = @PK1@\n", 2, "[Station]" },           /* no [Station] */
 	{ "", 1, "[Station]" },
 };
@@ -396,6 +449,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_round_trip),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_supervision_keys),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_unreadable),

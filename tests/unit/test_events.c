@@ -1,0 +1,320 @@
+/* test_events.c — link events and alarm rows in the SQLite store (schema
+ * version 2): order, filters, limits, open-alarm uniqueness, the migration from 1. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "events.h"
+#include "store.h"
+
+typedef struct {
+	char dir[256];
+	char path[300];
+	hl_store *st;
+	uint8_t line[32];
+	uint8_t other[32];
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	const char *tmp = getenv("TMPDIR");
+	char err[256];
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "%s/hl-events-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof f->path, "%s/hotline.db", f->dir);
+	randombytes_buf(f->line, 32);
+	randombytes_buf(f->other, 32);
+	*state = f;
+	return hl_store_open(f->path, &f->st, err, sizeof err);
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char p[400];
+
+	hl_store_close(f->st);
+	for (size_t j = 0; j < sizeof sfx / sizeof sfx[0]; j++) {
+		snprintf(p, sizeof p, "%s%s", f->path, sfx[j]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+typedef struct {
+	int n;
+	uint64_t t[16];
+	int kind[16];
+	int path[16];
+	double value[16];
+	char text[16][64];
+	int station[16];
+	int stop_at;
+} seen;
+
+static int collect(void *ctx, const hl_store_event *ev)
+{
+	seen *s = ctx;
+
+	if (s->n >= 16)
+		return -100;
+	s->t[s->n] = ev->time_ms;
+	s->kind[s->n] = ev->kind;
+	s->path[s->n] = ev->path;
+	s->value[s->n] = ev->value;
+	snprintf(s->text[s->n], sizeof s->text[0], "%s", ev->text ? ev->text : "(null)");
+	s->station[s->n] = ev->line_id == NULL;
+	s->n++;
+	return s->stop_at && s->n == s->stop_at ? 7 : 0;
+}
+
+static void test_events_order_and_filter(void **state)
+{
+	fixture *f = *state;
+	seen s;
+
+	/* recorded out of time order; the walk is in time order, ties as recorded */
+	assert_int_equal(hl_events_record(f->st, f->line, 3000, HL_EV_RTT, 0, 41.5, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, NULL, 1000, HL_EV_START, -1, 0, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, f->line, 2000, HL_EV_PATH_UP, 1, 0, "ok"), 0);
+	assert_int_equal(hl_events_record(f->st, f->line, 2000, HL_EV_LINE_UP, 1, 0, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, f->other, 2500, HL_EV_LINE_DOWN, -1, 0, "x"), 0);
+	assert_int_equal(hl_events_record(f->st, f->line, 4000, HL_EV_TEST_OK, 0, 12, NULL), 0);
+
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 0, UINT64_MAX, 0, collect, &s), 0);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.t[0], 1000);
+	assert_int_equal(s.kind[0], HL_EV_START);
+	assert_true(s.station[0]);
+	assert_int_equal(s.kind[1], HL_EV_PATH_UP);
+	assert_int_equal(s.path[1], 1);
+	assert_string_equal(s.text[1], "ok");
+	assert_int_equal(s.kind[2], HL_EV_LINE_UP);
+	assert_string_equal(s.text[2], "(null)");
+	assert_false(s.station[2]);
+	assert_int_equal(s.kind[3], HL_EV_RTT);
+	assert_true(s.value[3] == 41.5);
+	assert_int_equal(s.kind[4], HL_EV_TEST_OK);
+
+	/* [since, until) and the kind mask */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 2000, 4000, 0, collect, &s), 0);
+	assert_int_equal(s.n, 3);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 0, UINT64_MAX,
+					      (1ull << HL_EV_START) | (1ull << HL_EV_RTT),
+					      collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.kind[0], HL_EV_START);
+	assert_int_equal(s.kind[1], HL_EV_RTT);
+
+	/* the other line sees its own event and the station's */
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_walk_events(f->st, f->other, 0, UINT64_MAX, 0, collect, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.kind[1], HL_EV_LINE_DOWN);
+
+	/* a callback's non-zero stops the walk and is returned */
+	memset(&s, 0, sizeof s);
+	s.stop_at = 2;
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 0, UINT64_MAX, 0, collect, &s), 7);
+	assert_int_equal(s.n, 2);
+}
+
+static int nested(void *ctx, const hl_store_event *ev)
+{
+	fixture *f = ctx;
+	seen s;
+
+	(void)ev;
+	memset(&s, 0, sizeof s);
+	return hl_store_walk_events(f->st, f->line, 0, UINT64_MAX, 0, collect, &s);
+}
+
+static void test_events_bad_input(void **state)
+{
+	fixture *f = *state;
+	char big[3000];
+	seen s;
+
+	assert_int_equal(hl_events_record(f->st, f->line, 1, 0, -1, 0, NULL), HL_ERR_INVAL);
+	assert_int_equal(hl_events_record(f->st, f->line, 1, HL_EV_KIND_MAX + 1, -1, 0, NULL),
+			 HL_ERR_INVAL);
+	assert_int_equal(hl_events_record(f->st, f->line, 1, HL_EV_RTT, -2, 0, NULL),
+			 HL_ERR_INVAL);
+	assert_int_equal(hl_events_record(f->st, f->line, 1, HL_EV_RTT, 0, NAN, NULL),
+			 HL_ERR_INVAL);
+	assert_int_equal(hl_events_record(f->st, f->line, UINT64_MAX, HL_EV_RTT, 0, 1, NULL),
+			 HL_ERR_INVAL);
+	/* a long text is cut to the limit, at a character boundary */
+	for (size_t i = 0; i + 1 < sizeof big; i += 2)
+		memcpy(big + i, "\xd0\xab", 2);  /* Ы */
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(hl_events_record(f->st, f->line, 5, HL_EV_LINE_DOWN, -1, 0, big), 0);
+	hl_store_event ev = { .line_id = f->line, .time_ms = 5, .kind = 4, .path = -1,
+			      .text = big };
+	assert_int_equal(hl_store_put_event(f->st, &ev), HL_ERR_TOOBIG);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 0, UINT64_MAX, 0, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 0, UINT64_MAX, 0, nested, f),
+			 HL_ERR_STATE);
+	assert_string_equal(hl_event_kind_name(HL_EV_PATH_ACTIVE), "path-active");
+	assert_string_equal(hl_event_kind_name(0), "unknown");
+}
+
+typedef struct {
+	int n;
+	int kind[8];
+	int path[8];
+	uint64_t since[8];
+	char text[8][32];
+} alarms_seen;
+
+static int collect_alarm(void *ctx, const hl_store_alarm *a)
+{
+	alarms_seen *s = ctx;
+
+	if (s->n >= 8)
+		return -100;
+	s->kind[s->n] = a->kind;
+	s->path[s->n] = a->path;
+	s->since[s->n] = a->since_ms;
+	snprintf(s->text[s->n], sizeof s->text[0], "%s", a->text);
+	s->n++;
+	return 0;
+}
+
+static void test_alarm_rows(void **state)
+{
+	fixture *f = *state;
+	hl_store_alarm a = { .line_id = f->line, .kind = 1, .path = -1, .since_ms = 500,
+			     .text = "line down" };
+	alarms_seen s;
+
+	assert_int_equal(hl_store_alarm_open(f->st, &a), 1);
+	a.since_ms = 600;
+	assert_int_equal(hl_store_alarm_open(f->st, &a), 0); /* already open */
+	a.path = 2;
+	a.since_ms = 400;
+	a.text = "path";
+	assert_int_equal(hl_store_alarm_open(f->st, &a), 1);
+	a.line_id = f->other;
+	a.path = -1;
+	a.since_ms = 700;
+	assert_int_equal(hl_store_alarm_open(f->st, &a), 1);
+
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_alarm_walk_open(f->st, collect_alarm, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.since[0], 400);
+	assert_int_equal(s.path[0], 2);
+	assert_int_equal(s.since[1], 500); /* the first raise's time was kept */
+	assert_string_equal(s.text[1], "line down");
+
+	assert_int_equal(hl_store_alarm_clear(f->st, f->line, 1, -1, 900), 1);
+	assert_int_equal(hl_store_alarm_clear(f->st, f->line, 1, -1, 901), 0);
+	/* reopened after the clear: a new row */
+	a.line_id = f->line;
+	a.since_ms = 1000;
+	assert_int_equal(hl_store_alarm_open(f->st, &a), 1);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_alarm_walk_open(f->st, collect_alarm, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.since[2], 1000);
+
+	a.kind = 0;
+	assert_int_equal(hl_store_alarm_open(f->st, &a), HL_ERR_INVAL);
+	a.kind = 1;
+	a.path = -3;
+	assert_int_equal(hl_store_alarm_open(f->st, &a), HL_ERR_INVAL);
+}
+
+static sqlite3_int64 raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	sqlite3_int64 v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static void test_migration_from_1(void **state)
+{
+	fixture *f = *state;
+	char err[256];
+	sqlite3 *db = NULL;
+	seen s;
+
+	assert_int_equal(hl_store_set_stopped(f->st, f->line, "kept across the migration"), 0);
+	hl_store_close(f->st);
+	f->st = NULL;
+
+	/* make it a version 1 file: no event or alarm tables */
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE events; DROP TABLE alarms;"
+				      "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), 0);
+	assert_int_equal(hl_events_record(f->st, f->line, 1, HL_EV_START, -1, 0, NULL), 0);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(hl_store_walk_events(f->st, f->line, 0, UINT64_MAX, 0, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(hl_store_get_stopped(f->st, f->line, err, sizeof err), 0);
+	assert_string_equal(err, "kept across the migration");
+	hl_store_close(f->st);
+	f->st = NULL;
+
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				 " ('events_line_time', 'alarms_open', 'alarms_line_time')"), 3);
+	/* a newer version is still refused */
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), HL_ERR_STORE);
+	assert_non_null(strstr(err, "newer"));
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_events_order_and_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alarm_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_from_1, setup, teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
