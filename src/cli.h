@@ -7,6 +7,7 @@
 typedef struct {
 	const char *config_path; /* from -c or HOTLINE_CONFIG; NULL = default */
 	int json;                /* --json given */
+	int timeout_s;           /* reply timeout; 0 = HL_CLIENT_TIMEOUT_S */
 } hl_cli;
 
 #define HL_DEFAULT_CONFIG "/etc/hotline/hotline.conf"
@@ -20,5 +21,7 @@ int hl_cmd_inbox(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_log(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_verify(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_export(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_report(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_test(const hl_cli *cli, int argc, char **argv);
 
 #endif

@@ -250,6 +250,10 @@ int hl_client_open(const hl_cli *cli, int *fd)
 		hl_client_print_error(err);
 		return 1;
 	}
+	if (cli->timeout_s > 0) {
+		struct timeval tv = { .tv_sec = cli->timeout_s };
+		setsockopt(*fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	}
 	return 0;
 }
 
