@@ -15,6 +15,7 @@
 
 #include "api_json.h"
 #include "export.h"
+#include "report.h"
 #include "err.h"
 #include "log.h"
 #include "text.h"
@@ -333,6 +334,65 @@ static void do_export(api_client *c, json_t *req)
 	export_step(c);
 }
 
+typedef struct {
+	hl_test_waiter w;
+	api_client *c;
+	char peer[HL_MAX_NAME + 1];
+} test_wait;
+
+static void test_done(void *arg, int status, uint64_t seq, const uint8_t hash[32], double rtt_ms)
+{
+	test_wait *t = arg;
+	api_client *c = t->c;
+	c->busy = 0;
+	if (status < 0) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "test: %s",
+			 status == HL_ERR_INVAL ? "the peer answered with different text" :
+			 "no answer within the test deadline (or the station is stopping)");
+		reply_error(c, msg);
+	} else {
+		char id[65];
+		hl_hex(hash, 32, id);
+		reply(c, json_pack("{s:b, s:s, s:I, s:s, s:f}", "ok", 1, "peer", t->peer, "seq",
+				   (json_int_t)seq, "id", id, "rtt_ms", rtt_ms));
+	}
+	free(t);
+	if (c->freed_handle) {
+		maybe_free(c);
+		return;
+	}
+	process(c);
+}
+
+static void do_test(api_client *c, json_t *req)
+{
+	const char *peer = json_string_value(json_object_get(req, "peer"));
+	hl_line *l = peer ? hl_daemon_line_by_name(c->api->d, peer) : NULL;
+	if (!l) {
+		reply_error(c, "test: no such peer in the configuration");
+		return;
+	}
+	test_wait *t = calloc(1, sizeof *t);
+	if (!t) {
+		reply_error(c, "test: out of memory");
+		return;
+	}
+	t->c = c;
+	t->w.done = test_done;
+	t->w.arg = t;
+	snprintf(t->peer, sizeof t->peer, "%s", peer);
+	int rc = hl_linktest_start(l, &t->w);
+	if (rc < 0) {
+		free(t);
+		char msg[200];
+		snprintf(msg, sizeof msg, "test: %s", hl_strerror(rc));
+		reply_error(c, msg);
+		return;
+	}
+	c->busy = 1;
+}
+
 static void handle(api_client *c, const char *line, size_t len)
 {
 	json_error_t jerr;
@@ -350,6 +410,25 @@ static void handle(api_client *c, const char *line, size_t len)
 		reply_error(c, "request has no \"cmd\"");
 	} else if (strcmp(cmd, "send") == 0) {
 		do_send(c, req);
+	} else if (strcmp(cmd, "report") == 0) {
+		const char *peer = json_string_value(json_object_get(req, "peer"));
+		json_t *since = json_object_get(req, "since_ms");
+		hl_line *l = peer ? hl_daemon_line_by_name(d, peer) : NULL;
+		if (!l) {
+			reply_error(c, "report: no such peer in the configuration");
+		} else if (since && (!json_is_integer(since) || json_integer_value(since) < 0)) {
+			reply_error(c, "report: since_ms must be a non-negative integer");
+		} else {
+			uint64_t now = hl_wall_ms();
+			uint64_t from = since ? (uint64_t)json_integer_value(since) : now - 7ull * 86400000u;
+			json_t *r = hl_report_json(d->store, l->line_id, l->peer->name, l->n_paths, from, now);
+			if (!r)
+				reply_error(c, "report: cannot read the link events");
+			else
+				reply(c, r);
+		}
+	} else if (strcmp(cmd, "test") == 0) {
+		do_test(c, req);
 	} else if (strcmp(cmd, "export") == 0) {
 		do_export(c, req);
 	} else if (strcmp(cmd, "status") == 0) {

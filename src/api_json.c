@@ -15,6 +15,37 @@ static json_t *hex_str(const uint8_t *p, size_t n)
 	return json_string(h);
 }
 
+static const char *path_state(const hl_line *l, const hl_path *p)
+{
+	if (p->session && p->session == l->session)
+		return "active";
+	if (p->session && p->session->hello_rx)
+		return p->session->suspect ? "suspect" : "standby";
+	if (p->session || p->dialing)
+		return "connecting";
+	return "down";
+}
+
+static json_t *paths_json(const hl_line *l, uint64_t now)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < l->n_slots; i++) {
+		const hl_path *p = &l->paths[i];
+		if (i >= l->n_paths && !p->session)
+			continue; /* an unused slot for unlisted sources */
+		const hl_session *s = p->session;
+		json_t *o = json_pack("{s:i, s:s, s:s}", "index", i, "endpoint",
+				      p->endpoint[0] ? p->endpoint : (s ? s->addr : ""), "state", path_state(l, p));
+		if (!o)
+			continue;
+		json_object_set_new(o, "rtt_ms", s && s->srtt_ms >= 0 ? json_real(s->srtt_ms) : json_null());
+		json_object_set_new(o, "up_for_ms", s && p->up_since_ms ? json_integer((json_int_t)(now - p->up_since_ms)) : json_null());
+		json_object_set_new(o, "down_for_ms", !s && p->down_since_ms ? json_integer((json_int_t)(now - p->down_since_ms)) : json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 json_t *hl_api_status(hl_daemon *d)
 {
 	char pk[HL_PUBKEY_B64_LEN + 1];
@@ -29,13 +60,17 @@ json_t *hl_api_status(hl_daemon *d)
 		json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
 				      "peer", l->peer->name, "pubkey", ppk, "line_id", hex_str(l->line_id, 32),
 				      "state", hl_line_state(l), "stopped_reason", l->stopped_reason,
-				      "endpoint", s ? s->addr : l->endpoint,
+				      "endpoint", s ? s->addr : (l->n_paths ? l->paths[0].endpoint : ""),
 				      "own_seq", (json_int_t)l->own_durable, "peer_seq", (json_int_t)l->peer_durable,
 				      "receipted_seq", (json_int_t)l->receipted_seq,
 				      "unreceipted", (json_int_t)(l->own_durable - l->receipted_seq));
 		if (!o)
 			continue;
 		json_object_set_new(o, "initiator", s ? json_boolean(s->initiator) : json_null());
+		json_object_set_new(o, "active_path", l->active >= 0 && s ? json_integer(l->active) : json_null());
+		json_object_set_new(o, "paths", paths_json(l, now));
+		json_object_set_new(o, "alarms", hl_alarms_json(d->alarms, l->line_id));
+		json_object_set_new(o, "clock_offset_ms", l->clock_known ? json_real(l->clock_offset_ms) : json_null());
 		json_object_set_new(o, "rtt_ms", l->rtt_ms >= 0 ? json_real(l->rtt_ms) : json_null());
 		json_object_set_new(o, "last_traffic_ms_ago",
 				    l->last_traffic_ms ? json_integer((json_int_t)(now - l->last_traffic_ms)) : json_null());

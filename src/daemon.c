@@ -11,7 +11,10 @@
 #include <time.h>
 
 #include "err.h"
+#include "api_json.h"
+#include "events.h"
 #include "log.h"
+#include "metrics.h"
 
 uint64_t hl_now_ms(const hl_daemon *d)
 {
@@ -73,13 +76,20 @@ static void commit_turn(hl_daemon *d)
 	if (hl_store_in_tx(d->store)) {
 		rc = hl_store_commit(d->store);
 		if (rc < 0) {
-			hl_log(HL_LOG_ERR, "ALARM store commit failed: %s; nothing of this turn was kept", hl_strerror(rc));
+			char text[160];
+			snprintf(text, sizeof text, "store commit failed (%s): nothing of that moment was kept; peers will resend",
+				 hl_strerror(rc));
 			hl_store_rollback(d->store);
-			for (int i = 0; i < d->n_lines; i++)
+			for (int i = 0; i < d->n_lines; i++) {
 				hl_line_reload(&d->lines[i]);
+				hl_supervise_alarm(&d->lines[i], HL_ALARM_STORE, -1, 1, text);
+			}
 		} else {
-			for (int i = 0; i < d->n_lines; i++)
+			for (int i = 0; i < d->n_lines; i++) {
+				if (hl_alarm_is_open(d->alarms, d->lines[i].line_id, HL_ALARM_STORE, -1))
+					hl_supervise_alarm(&d->lines[i], HL_ALARM_STORE, -1, 0, NULL);
 				hl_line_committed(&d->lines[i]);
+			}
 		}
 	}
 	hl_after *a = d->after_head;
@@ -99,6 +109,15 @@ static void on_check(uv_check_t *c)
 	commit_turn(c->data);
 }
 
+/* Timers run before the loop polls; what they stored must not wait for the
+ * poll to return (up to a tick) to become durable and go out. */
+static void on_prepare(uv_prepare_t *p)
+{
+	hl_daemon *d = p->data;
+	if (hl_store_in_tx(d->store) || d->after_head)
+		commit_turn(d);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	hl_daemon *d = server->data;
@@ -115,7 +134,16 @@ static void shutdown_daemon(hl_daemon *d, const char *why)
 		return;
 	hl_log(HL_LOG_NOTICE, "shutting down (%s)", why);
 	commit_turn(d);
+	hl_events_record(d->store, NULL, hl_wall_ms(), HL_EV_STOP, -1, 0, why);
 	d->stopping = 1;
+	if (d->metrics_on)
+		uv_close((uv_handle_t *)&d->metrics_timer, NULL);
+	/* Closes the handles of any AlarmCommand still running, so shutdown
+	 * does not wait for a hung one. */
+	for (int i = 0; i < d->n_lines; i++)
+		hl_linktest_cancel(&d->lines[i]);
+	hl_alarms_free(d->alarms);
+	d->alarms = NULL;
 	hl_api_stop(d);
 	if (d->listening)
 		uv_close((uv_handle_t *)&d->listener, NULL);
@@ -125,6 +153,7 @@ static void shutdown_daemon(hl_daemon *d, const char *why)
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
 	uv_close((uv_handle_t *)&d->commit_check, NULL);
+	uv_close((uv_handle_t *)&d->commit_prepare, NULL);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -195,6 +224,11 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 	rc = hl_store_open(dbpath, &d->store, err, errlen);
 	if (rc < 0)
 		return rc;
+	rc = hl_alarms_init(&d->alarms, &d->loop, d->store, cfg->alarm_command, cfg->name);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot load the alarms: %s", hl_strerror(rc));
+		return rc;
+	}
 	for (int i = 0; i < cfg->n_peers; i++) {
 		if (hl_pubkey_cmp(&cfg->peers[i].key, &d->id->pub) == 0) {
 			snprintf(err, errlen, "%s: peer %s has this station's own public key", cfg->path,
@@ -220,7 +254,25 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 	uv_check_init(&d->loop, &d->commit_check);
 	d->commit_check.data = d;
 	uv_check_start(&d->commit_check, on_check);
+	uv_prepare_init(&d->loop, &d->commit_prepare);
+	d->commit_prepare.data = d;
+	uv_prepare_start(&d->commit_prepare, on_prepare);
+	if (cfg->metrics_file[0]) {
+		uv_timer_init(&d->loop, &d->metrics_timer);
+		d->metrics_timer.data = d;
+		d->metrics_on = 1;
+	}
 	return 0;
+}
+
+/* Metrics for node_exporter's textfile collector, rewritten atomically. */
+static void on_metrics(uv_timer_t *t)
+{
+	hl_daemon *d = t->data;
+	json_t *st = hl_api_status(d);
+	if (st && hl_metrics_write(d->cfg->metrics_file, st) < 0)
+		hl_log(HL_LOG_WARN, "cannot write MetricsFile %s", d->cfg->metrics_file);
+	json_decref(st);
 }
 
 int hl_daemon_run(hl_daemon *d)
@@ -229,8 +281,11 @@ int hl_daemon_run(hl_daemon *d)
 	hl_pubkey_encode(&d->id->pub, pk);
 	hl_log(HL_LOG_NOTICE, "station %s up, key %s, %d line(s)%s%s", d->cfg->name, pk, d->n_lines,
 	       d->cfg->listen[0] ? ", listening on " : "", d->cfg->listen);
+	hl_events_record(d->store, NULL, hl_wall_ms(), HL_EV_START, -1, 0, NULL);
 	for (int i = 0; i < d->n_lines; i++)
 		hl_line_start(&d->lines[i]);
+	if (d->metrics_on)
+		uv_timer_start(&d->metrics_timer, on_metrics, 0, 5000);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	return d->exit_code;
 }
@@ -245,6 +300,9 @@ void hl_daemon_free(hl_daemon *d)
 			uv_close((uv_handle_t *)&d->listener, NULL);
 		for (int i = 0; i < d->n_lines; i++)
 			hl_line_close(&d->lines[i]);
+		if (d->alarms)
+			hl_alarms_free(d->alarms);
+		d->alarms = NULL;
 		uv_run(&d->loop, UV_RUN_NOWAIT);
 	}
 	uv_run(&d->loop, UV_RUN_DEFAULT);

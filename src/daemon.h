@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "alarm.h"
 #include "buf.h"
 #include "config.h"
 #include "entry.h"
@@ -44,9 +45,34 @@ struct hl_session {
 	int hello_rx;            /* the peer's HELLO verified */
 	uint64_t send_next;      /* next own seq to stream on this session */
 	uint64_t want_sent;      /* last WANT seq asked, to ask once per gap */
+	int path;                /* index in line->paths, -1 until known */
+	double srtt_ms, rttvar_ms; /* smoothed RTT from PONGs; srtt < 0 unknown */
+	uint64_t unacked_since_ms; /* when the oldest unreceipted entry was sent here, 0 none */
+	int suspect;             /* receipts overdue: not chosen until it answers again */
+	uint64_t last_ping_ms;
+	uint64_t rekey_started;  /* a replacement session was dialled at this time */
 	char addr[HL_MAX_ENDPOINT_STR + 1]; /* remote address for logs */
+	struct sockaddr_storage remote;
 	hl_session *next;        /* in the daemon's list of sessions */
 };
+
+#define HL_EXTRA_PATHS 4
+
+/* One network route to the peer (an Endpoint), in order of preference. */
+typedef struct {
+	hl_line *line;
+	int index;
+	char endpoint[HL_MAX_ENDPOINT_STR + 1]; /* "" for the unlisted-source slot */
+	struct sockaddr_storage addr;
+	int dialable;
+	hl_session *session;     /* established on this path */
+	hl_session *dialing;
+	uv_timer_t dial_timer;
+	unsigned backoff_ms;
+	uint64_t up_since_ms;    /* current session up since (failback hysteresis) */
+	uint64_t down_since_ms;  /* no session since (0 while up) */
+	uint64_t last_rtt_event_ms;
+} hl_path;
 
 struct hl_line {
 	hl_daemon *d;
@@ -64,14 +90,29 @@ struct hl_line {
 	uint64_t receipted_seq;  /* newest own seq covered by the peer's receipt */
 	int need_receipt;        /* entries stored in this turn: receipt after commit */
 	uint8_t last_tai64n[12]; /* newest accepted handshake message 1 */
-	hl_session *session;     /* the established session, if any */
-	hl_session *dialing;
-	uv_timer_t dial_timer;
-	uv_timer_t keepalive;
-	unsigned backoff_ms;
-	double rtt_ms;           /* < 0 unknown */
+	hl_session *session;     /* the active session: our entries go here */
+	/* Configured paths, then slots for sessions from unlisted sources (a
+	 * peer behind NAT): those cannot be paired with our own dials. */
+	hl_path paths[HL_MAX_ENDPOINTS + HL_EXTRA_PATHS];
+	int n_paths;             /* configured paths */
+	int n_slots;             /* n_paths + HL_EXTRA_PATHS */
+	int active;              /* index of the active path, -1 none */
+	uv_timer_t tick;         /* supervision: keepalive, RTO, failback, rekey */
+	uint64_t last_keepalive_ms;
+	/* Link test in flight (one at a time). */
+	uint64_t test_seq;       /* own TEST entry awaiting its TEST_REPLY, 0 none */
+	uint8_t test_hash[32];
+	uint64_t test_sent_ms;
+	uint64_t next_test_ms;
+	struct hl_test_waiter *test_waiters;
+	double rtt_ms;           /* of the active path; < 0 unknown */
 	uint64_t last_traffic_ms;
-	char endpoint[HL_MAX_ENDPOINT_STR + 1];
+	/* Supervision (supervise.c). */
+	uint64_t down_since_ms;  /* line without an active path since, 0 while up */
+	uint64_t receipt_wait_ms; /* entries queued with no receipt progress since */
+	double clock_offset_ms;  /* peer wall clock minus ours, from PONGs */
+	int clock_known;
+	int was_up;
 };
 
 /* Something to do once the current transaction is durable. */
@@ -91,12 +132,16 @@ struct hl_daemon {
 	uv_tcp_t listener;
 	int listening;
 	uv_signal_t sig_term, sig_int, sig_pipe;
-	uv_check_t commit_check;
+	uv_check_t commit_check;     /* commits what I/O callbacks stored */
+	uv_prepare_t commit_prepare; /* and what timers stored, before the loop blocks */
 	hl_after *after_head, *after_tail;
 	hl_session *sessions;
 	unsigned half_open;      /* responder sessions still in handshake */
 	hl_ratelimit handshake_rl; /* per source address */
 	hl_api *api;
+	hl_alarms *alarms;
+	uv_timer_t metrics_timer;
+	int metrics_on;
 	int stopping;
 	int exit_code;
 	uint8_t rbuf[65536];     /* socket read block, see session.c on_alloc */
@@ -118,20 +163,57 @@ hl_line *hl_daemon_line_by_name(hl_daemon *d, const char *name);
 hl_line *hl_daemon_line_by_x(hl_daemon *d, const uint8_t x[32]);
 
 /* session.c */
-int hl_session_dial(hl_line *l, const struct sockaddr *sa);
+int hl_session_dial(hl_line *l, int path, const struct sockaddr *sa);
 int hl_session_accept(hl_daemon *d, uv_stream_t *server);
 /* Queues one record; sealed and written by hl_session_flush. */
 int hl_session_send(hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 int hl_session_flush(hl_session *s);
 void hl_session_close(hl_session *s, const char *why);
 
+/* path.c: the line's paths and sessions */
+int hl_path_init_all(hl_line *l, char *err, size_t errlen);
+void hl_path_start_all(hl_line *l);
+void hl_path_close_all(hl_line *l);
+/* A session finished its handshake for this line: adopt it or refuse it. */
+int hl_line_session_up(hl_line *l, hl_session *s);
+void hl_line_session_down(hl_line *l, hl_session *s);
+/* Chooses the active path (preferred healthy one, with failback hysteresis). */
+void hl_path_choose(hl_line *l);
+/* A PONG on s: update its RTT; a receipt on s: it is healthy again. */
+void hl_path_on_pong(hl_line *l, hl_session *s, uint64_t sent_ms, uint64_t peer_wall_ms);
+void hl_path_on_receipt(hl_line *l, hl_session *s);
+/* Sends a record on every established session of the line. */
+void hl_path_broadcast(hl_line *l, uint8_t type, const uint8_t *body, size_t len);
+
+/* linktest.c: TEST entries answered by the peer's daemon with TEST_REPLY */
+typedef struct hl_test_waiter {
+	/* status 0: answered after rtt_ms; else an HL_ERR_* (deadline passed) */
+	void (*done)(void *arg, int status, uint64_t seq, const uint8_t hash[32], double rtt_ms);
+	void *arg;
+	struct hl_test_waiter *next;
+} hl_test_waiter;
+/* Sends a TEST now (or joins the one in flight); waiter may be NULL. */
+int hl_linktest_start(hl_line *l, hl_test_waiter *w);
+/* Called for every entry of the peer that was accepted (not a resend). */
+void hl_linktest_on_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32]);
+/* Scheduled tests and deadlines; from the line's tick. */
+void hl_linktest_tick(hl_line *l, uint64_t now);
+/* Drops waiters of a closing station (called with HL_ERR_STATE). */
+void hl_linktest_cancel(hl_line *l);
+
+/* supervise.c: link events and alarms from the line's state */
+void hl_supervise_tick(hl_line *l, uint64_t now);
+/* Records a link event of the line (path -1: the whole line). */
+void hl_supervise_event(hl_line *l, int kind, int path, double value, const char *text);
+/* Raises or clears an alarm of the line. */
+void hl_supervise_alarm(hl_line *l, int kind, int path, int on, const char *text);
+
 /* line.c */
 int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen);
 void hl_line_start(hl_line *l);
 void hl_line_close(hl_line *l);
-/* A session finished its handshake for this line: adopt it or refuse it. */
-int hl_line_session_up(hl_line *l, hl_session *s);
-void hl_line_session_down(hl_line *l, hl_session *s);
+/* Sends HELLO on a new session. */
+int hl_line_hello(hl_line *l, hl_session *s);
 /* A record arrived on l's established session. Negative: close it. */
 int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 /* After a commit: receipts out, resume streaming. */
@@ -150,6 +232,8 @@ typedef struct {
 	const char *lang;
 	const uint8_t *body;
 	size_t body_len;
+	const uint8_t (*refs)[32];  /* entries this one answers */
+	uint8_t nrefs;
 } hl_line_draft;
 int hl_line_submit(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32]);
 

@@ -12,9 +12,6 @@
 #include "log.h"
 #include "rules.h"
 
-#define DUP_WINDOW_MS 3000u   /* two sessions this close together: tie-break */
-#define BACKOFF_MIN_MS 100u
-#define BACKOFF_MAX_MS 5000u
 
 static const uint8_t zero32[32];
 
@@ -74,102 +71,27 @@ int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, 
 			return rc;
 		l->has_psk = 1;
 	}
-	if (peer->n_endpoints > 0)
-		snprintf(l->endpoint, sizeof l->endpoint, "%s", peer->endpoints[0]);
 	int rc = load_heads(l);
 	if (rc < 0) {
 		snprintf(err, errlen, "peer %s: cannot read line state: %s", peer->name, hl_strerror(rc));
 		return rc;
 	}
-	uv_timer_init(&d->loop, &l->dial_timer);
-	l->dial_timer.data = l;
-	uv_timer_init(&d->loop, &l->keepalive);
-	l->keepalive.data = l;
-	l->backoff_ms = BACKOFF_MIN_MS;
-	return 0;
-}
-
-static void dial(hl_line *l)
-{
-	hl_daemon *d = l->d;
-	if (d->stopping || l->stopped || l->session || l->dialing || !l->endpoint[0])
-		return;
-	struct sockaddr_storage ss;
-	if (hl_config_parse_addr(l->endpoint, &ss) < 0)
-		return;
-	hl_session_dial(l, (const struct sockaddr *)&ss);
-}
-
-static void on_dial_timer(uv_timer_t *t)
-{
-	dial(t->data);
-}
-
-static void schedule_dial(hl_line *l)
-{
-	if (l->d->stopping || l->stopped || !l->endpoint[0])
-		return;
-	/* Capped exponential backoff with jitter, so two stations that lost each
-	 * other do not redial in lockstep. */
-	unsigned b = l->backoff_ms;
-	unsigned delay = b / 2 + randombytes_uniform(b / 2 + 1);
-	l->backoff_ms = b * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b * 2;
-	uv_timer_start(&l->dial_timer, on_dial_timer, delay, 0);
-}
-
-static void send_ping(hl_line *l, hl_session *s)
-{
-	uint8_t p[HL_PING_LEN];
-	hl_be64_put(p, hl_now_ms(l->d));
-	hl_be64_put(p + 8, hl_wall_ms());
-	hl_session_send(s, HL_REC_PING, p, sizeof p);
-	hl_session_flush(s);
-}
-
-static void on_keepalive(uv_timer_t *t)
-{
-	hl_line *l = t->data;
-	hl_session *s = l->session;
-	if (!s) {
-		if (!l->dialing && !uv_is_active((uv_handle_t *)&l->dial_timer))
-			dial(l);
-		return;
-	}
-	uint64_t quiet = hl_now_ms(l->d) - s->last_rx_ms;
-	if (quiet > (uint64_t)l->peer->dead_after * l->peer->keepalive_ms) {
-		char why[96];
-		snprintf(why, sizeof why, "path dead: nothing received for %llu ms", (unsigned long long)quiet);
-		hl_session_close(s, why);
-		return;
-	}
-	send_ping(l, s);
+	return hl_path_init_all(l, err, errlen);
 }
 
 void hl_line_start(hl_line *l)
 {
-	uv_timer_start(&l->keepalive, on_keepalive, l->peer->keepalive_ms, l->peer->keepalive_ms);
-	dial(l);
+	hl_path_start_all(l);
 }
 
 void hl_line_close(hl_line *l)
 {
-	if (l->session)
-		hl_session_close(l->session, "station shutting down");
-	if (l->dialing)
-		hl_session_close(l->dialing, NULL);
-	uv_close((uv_handle_t *)&l->dial_timer, NULL);
-	uv_close((uv_handle_t *)&l->keepalive, NULL);
+	hl_linktest_cancel(l);
+	hl_path_close_all(l);
 	sodium_memzero(l->psk, sizeof l->psk);
 }
 
-/* 1 if s was opened by the party with the smaller station key. */
-static int smaller_opened(const hl_line *l, const hl_session *s)
-{
-	int me_smaller = hl_pubkey_cmp(&l->d->id->pub, &l->peer->key) < 0;
-	return s->initiator ? me_smaller : !me_smaller;
-}
-
-static int send_hello(hl_line *l, hl_session *s)
+int hl_line_hello(hl_line *l, hl_session *s)
 {
 	hl_hello h;
 	memset(&h, 0, sizeof h);
@@ -191,53 +113,6 @@ static int send_hello(hl_line *l, hl_session *s)
 	return rc;
 }
 
-int hl_line_session_up(hl_line *l, hl_session *s)
-{
-	if (l->dialing == s)
-		l->dialing = NULL;
-	if (l->stopped)
-		return HL_ERR_STOPPED;
-	hl_session *old = l->session;
-	if (old) {
-		uint64_t age = hl_now_ms(l->d) - old->up_ms;
-		int keep_new = 1;
-		/* Both dialled at once: both sides must keep the same connection,
-		 * the one opened by the smaller key. Later, a new session simply
-		 * replaces the old (the peer restarted or the old path died). */
-		if (age < DUP_WINDOW_MS && smaller_opened(l, s) != smaller_opened(l, old))
-			keep_new = smaller_opened(l, s);
-		if (!keep_new) {
-			hl_session_close(s, "duplicate connection (simultaneous dial)");
-			return 0;
-		}
-		l->session = s;
-		hl_session_close(old, "replaced by a newer session");
-	}
-	l->session = s;
-	s->up_ms = hl_now_ms(l->d);
-	l->last_traffic_ms = s->up_ms;
-	l->backoff_ms = BACKOFF_MIN_MS;
-	uv_timer_stop(&l->dial_timer);
-	hl_log(HL_LOG_NOTICE, "%s %s: line up (%s, %s)", l->peer->name, s->addr,
-	       s->initiator ? "we dialled" : "they dialled", l->has_psk ? "IKpsk2" : "IK");
-	return send_hello(l, s);
-}
-
-void hl_line_session_down(hl_line *l, hl_session *s)
-{
-	if (l->dialing == s)
-		l->dialing = NULL;
-	if (l->session != s) {
-		if (!l->session && !l->dialing)
-			schedule_dial(l);
-		return;
-	}
-	l->session = NULL;
-	l->rtt_ms = -1;
-	hl_log(HL_LOG_NOTICE, "%s: line down", l->peer->name);
-	schedule_dial(l);
-}
-
 void hl_line_pump(hl_line *l)
 {
 	hl_session *s = l->session;
@@ -257,6 +132,8 @@ void hl_line_pump(hl_line *l)
 			break;
 		}
 		s->send_next++;
+		if (!s->unacked_since_ms)
+			s->unacked_since_ms = hl_now_ms(l->d);
 		if (s->out.len > HL_MAX_TRANSPORT_PT / 2)
 			hl_session_flush(s);
 	}
@@ -269,12 +146,18 @@ static void stop_line(hl_line *l, const char *reason)
 {
 	l->stopped = 1;
 	snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s", reason);
-	hl_log(HL_LOG_ERR, "ALARM %s: line stopped: %s", l->peer->name, reason);
+	hl_log(HL_LOG_ERR, "%s: line stopped: %s", l->peer->name, reason);
+	hl_supervise_alarm(l, HL_ALARM_EQUIVOCATION, -1, 1, reason);
 	if (hl_daemon_tx(l->d) == 0)
 		hl_store_set_stopped(l->d->store, l->line_id, reason);
-	if (l->session)
-		hl_session_close(l->session, "line stopped");
-	uv_timer_stop(&l->dial_timer);
+	for (int i = 0; i < l->n_slots; i++) {
+		hl_path *p = &l->paths[i];
+		if (p->session)
+			hl_session_close(p->session, "line stopped");
+		if (p->dialing)
+			hl_session_close(p->dialing, NULL);
+		uv_timer_stop(&p->dial_timer);
+	}
 }
 
 static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
@@ -313,6 +196,7 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	/* Re-receipt what we hold, so a receipt lost in a crash is replaced. */
 	if (l->peer_durable > 0)
 		l->need_receipt = 1;
+	hl_path_choose(l);
 	flush_receipt(l);
 	hl_line_pump(l);
 	return 0;
@@ -389,10 +273,11 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	l->peer_seq = e.seq;
 	memcpy(l->peer_hash, hash, 32);
 	l->need_receipt = 1;
+	hl_linktest_on_entry(l, &e, hash);
 	return 0;
 }
 
-static int on_receipt(hl_line *l, const uint8_t *body, size_t len)
+static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 {
 	hl_receipt r;
 	int rc = hl_receipt_decode(body, len, &r);
@@ -417,13 +302,17 @@ static int on_receipt(hl_line *l, const uint8_t *body, size_t len)
 		stop_line(l, why);
 		return HL_ERR_STOPPED;
 	}
-	if (r.seq <= l->receipted_seq)
+	if (r.seq <= l->receipted_seq) {
+		hl_path_on_receipt(l, s);
 		return 0;
+	}
 	rc = hl_daemon_tx(l->d);
 	if (rc == 0)
 		rc = hl_store_put_receipt(l->d->store, l->line_id, r.receiver, r.seq, body, len);
-	if (rc == 0)
+	if (rc == 0) {
 		l->receipted_seq = r.seq;
+		hl_path_on_receipt(l, s);
+	}
 	return rc;
 }
 
@@ -438,7 +327,7 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 	case HL_REC_ENTRY:
 		return on_entry(l, s, body, len);
 	case HL_REC_RECEIPT:
-		return on_receipt(l, body, len);
+		return on_receipt(l, s, body, len);
 	case HL_REC_PING: {
 		if (len != HL_PING_LEN)
 			return HL_ERR_INVAL;
@@ -450,9 +339,7 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 	case HL_REC_PONG: {
 		if (len != HL_PING_LEN)
 			return HL_ERR_INVAL;
-		uint64_t sent = hl_be64_get(body), now = hl_now_ms(l->d);
-		if (sent <= now)
-			l->rtt_ms = (double)(now - sent);
+		hl_path_on_pong(l, s, hl_be64_get(body), hl_be64_get(body + 8));
 		return 0;
 	}
 	case HL_REC_WANT: {
@@ -474,10 +361,7 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
  * the open transaction are receipted only after its commit. */
 static void flush_receipt(hl_line *l)
 {
-	hl_session *s = l->session;
 	if (!l->need_receipt || l->peer_durable == 0 || l->peer_durable != l->peer_seq)
-		return;
-	if (!s || s->state != HL_SS_UP || !s->hello_rx)
 		return;
 	hl_receipt r;
 	memset(&r, 0, sizeof r);
@@ -489,8 +373,10 @@ static void flush_receipt(hl_line *l)
 	uint8_t enc[HL_RECEIPT_LEN];
 	if (hl_receipt_sign(&r, l->d->id) == 0) {
 		hl_receipt_encode(&r, enc);
-		if (hl_session_send(s, HL_REC_RECEIPT, enc, sizeof enc) == 0)
-			l->need_receipt = 0;
+		/* On every session: the peer may be sending on a path whose return
+		 * direction is the one that failed. */
+		hl_path_broadcast(l, HL_REC_RECEIPT, enc, sizeof enc);
+		l->need_receipt = 0;
 	}
 }
 
@@ -507,8 +393,9 @@ void hl_line_reload(hl_line *l)
 	if (load_heads(l) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
 	l->need_receipt = 0;
-	if (l->session)
-		hl_session_close(l->session, "store commit failed");
+	for (int i = 0; i < l->n_slots; i++)
+		if (l->paths[i].session)
+			hl_session_close(l->paths[i].session, "store commit failed");
 }
 
 const char *hl_line_state(const hl_line *l)
@@ -517,8 +404,9 @@ const char *hl_line_state(const hl_line *l)
 		return "stopped";
 	if (l->session && l->session->hello_rx)
 		return "up";
-	if (l->session || l->dialing)
-		return "connecting";
+	for (int i = 0; i < l->n_slots; i++)
+		if (l->paths[i].session || l->paths[i].dialing)
+			return "connecting";
 	return "down";
 }
 
@@ -544,6 +432,11 @@ int hl_line_submit(hl_line *l, const hl_line_draft *dr, uint64_t *seq, uint8_t h
 	snprintf(e.lang, sizeof e.lang, "%s", dr->lang);
 	e.body = dr->body;
 	e.body_len = (uint32_t)dr->body_len;
+	if (dr->nrefs > HL_MAX_REFS)
+		return HL_ERR_TOOBIG;
+	e.nrefs = dr->nrefs;
+	for (unsigned i = 0; i < dr->nrefs; i++)
+		memcpy(e.refs[i], dr->refs[i], 32);
 	if (dr->body_len > HL_MAX_BODY)
 		return HL_ERR_TOOBIG;
 	int rc = hl_entry_check_fields(&e);

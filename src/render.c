@@ -328,6 +328,51 @@ out:
 	return rc;
 }
 
+/* Below the table: each line's paths (when it has more than one) and its
+ * open alarms, which must not be missed. */
+static int render_paths_alarms(FILE *f, const json_t *line)
+{
+	const json_t *paths = json_object_get(line, "paths");
+	const json_t *alarms = json_object_get(line, "alarms");
+	const json_t *v;
+	size_t i;
+	char *peer = field(line, "peer", "?", 0);
+	if (!peer)
+		return HL_ERR_NOMEM;
+	if (json_is_array(paths) && json_array_size(paths) > 1) {
+		fprintf(f, "\n%s paths:\n", peer);
+		json_array_foreach(paths, i, v) {
+			char *ep = field(v, "endpoint", "?", 0);
+			char *st = field(v, "state", "?", 0);
+			const json_t *rtt = json_object_get(v, "rtt_ms");
+			if (ep && st) {
+				fprintf(f, "  %d  %-24s %-11s", (int)json_integer_value(json_object_get(v, "index")), ep, st);
+				if (json_is_number(rtt))
+					fprintf(f, " rtt %.1f ms", json_number_value(rtt));
+				fputc('\n', f);
+			}
+			free(ep);
+			free(st);
+		}
+	}
+	json_array_foreach(alarms, i, v) {
+		char *kind = field(v, "kind", "?", 0);
+		char *text = field(v, "text", "", 0);
+		char when[HL_RENDER_TIME_LEN + 32];
+		const json_t *since = json_object_get(v, "since_ms");
+		if (json_is_integer(since))
+			hl_render_time(json_integer_value(since), when, sizeof when);
+		else
+			snprintf(when, sizeof when, "?");
+		if (kind && text)
+			fprintf(f, "!!! ALARM %s: %s: %s (since %s)\n", peer, kind, text, when);
+		free(kind);
+		free(text);
+	}
+	free(peer);
+	return ferror(f) ? HL_ERR_IO : 0;
+}
+
 int hl_render_status(FILE *f, const json_t *reply)
 {
 	const json_t *lines = json_object_get(reply, "lines");
@@ -362,6 +407,10 @@ int hl_render_status(FILE *f, const json_t *reply)
 	fputs("LAST TRAFFIC\n", f);
 	json_array_foreach(lines, i, line) {
 		if (render_line(f, line, peer_width) < 0)
+			goto out;
+	}
+	json_array_foreach(lines, i, line) {
+		if (render_paths_alarms(f, line) < 0)
 			goto out;
 	}
 	rc = ferror(f) ? HL_ERR_IO : 0;

@@ -345,6 +345,7 @@ static void set_addr(hl_session *s, uint8_t raw[16])
 	memset(raw, 0, 16);
 	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &n) != 0)
 		return;
+	s->remote = ss;
 	if (ss.ss_family == AF_INET) {
 		raw[10] = raw[11] = 0xff;
 		memcpy(raw + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
@@ -395,17 +396,18 @@ static void on_connect(uv_connect_t *req, int status)
 	s->state = HL_SS_HANDSHAKE;
 }
 
-int hl_session_dial(hl_line *l, const struct sockaddr *sa)
+int hl_session_dial(hl_line *l, int path, const struct sockaddr *sa)
 {
 	hl_session *s = session_new(l->d);
 	if (!s)
 		return HL_ERR_NOMEM;
 	s->initiator = 1;
 	s->line = l;
+	s->path = path;
 	s->state = HL_SS_CONNECTING;
-	snprintf(s->addr, sizeof s->addr, "%s", l->endpoint);
+	snprintf(s->addr, sizeof s->addr, "%s", l->paths[path].endpoint);
 	s->connect_req.data = s;
-	l->dialing = s;
+	l->paths[path].dialing = s;
 	uv_tcp_nodelay(&s->tcp, 1);
 	int rc = uv_tcp_connect(&s->connect_req, &s->tcp, sa, on_connect);
 	if (rc < 0) {
@@ -422,6 +424,7 @@ int hl_session_accept(hl_daemon *d, uv_stream_t *server)
 	if (!s)
 		return HL_ERR_NOMEM;
 	s->state = HL_SS_HANDSHAKE;
+	s->path = -1;
 	d->half_open++;
 	if (uv_accept(server, (uv_stream_t *)&s->tcp) != 0) {
 		hl_session_close(s, NULL);

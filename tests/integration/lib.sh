@@ -71,6 +71,7 @@ write_config() {
 		echo "Listen = 127.0.0.1:${PORT[$n]}"
 		echo "StateDir = state"
 		echo "Socket = hotline.sock"
+		[ -n "${STATION_EXTRA:-}" ] && printf '%s\n' "$STATION_EXTRA"
 		for p in "$@"; do
 			echo
 			echo "[Peer $p]"
