@@ -1,6 +1,9 @@
 #!/bin/sh
-# run.sh — runs every test program (unit binaries, then integration scripts),
-# keeps each one's output in $BUILD/test-logs, and ends with "N passed, N failed".
+# run.sh — runs every test program (unit binaries, then integration scripts,
+# then the fault-injection suite), keeps each one's output in $BUILD/test-logs,
+# and ends with "N passed, N failed".
+# Only tests/fault/t_*.sh are fault tests (netns.sh and check.sh there are the
+# harness); they need root and network namespaces and report SKIP otherwise.
 # A program reports through cmocka's summary or lines "PASS: x" / "FAIL: x" /
 # "SKIP: x"; one that exits non-zero without reporting a failure counts as one.
 BUILD=${BUILD:-build}
@@ -63,6 +66,12 @@ for t in tests/integration/*.sh; do
 	[ -f "$t" ] || continue
 	n=$(basename "$t" .sh)
 	[ "$n" = lib ] && continue
+	[ -n "$only" ] && ! echo "$n" | grep -q -- "$only" && continue
+	run_one "$n" bash "$t"
+done
+for t in tests/fault/t_*.sh; do
+	[ -f "$t" ] || continue
+	n=fault_$(basename "$t" .sh | sed 's/^t_//')
 	[ -n "$only" ] && ! echo "$n" | grep -q -- "$only" && continue
 	run_one "$n" bash "$t"
 done
