@@ -1,69 +1,23 @@
 /* verify.c — the offline transcript verifier: every signature, chain link,
  * cross-link, receipt and the signed trailer, in one pass with flat memory
- * (hashes by seq go to unlinked temporary files), stopping at the first
+ * (hashes by seq go to verify_hashes.c's stores), stopping at the first
  * broken rule with the record located (docs/PROTOCOL.md §5). */
-#include "verify.h"
+#include "verify_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "entry.h"
 #include "err.h"
 
-#define HS_BUF 1024u               /* hashes kept in memory before a pwrite */
 #define PROGRESS_EVERY 4096u       /* records between progress callbacks */
 
 static const uint8_t zero32[32];
 static const uint8_t end_prefix[HL_HLT_SIG_PREFIX_LEN] = HL_HLT_SIG_PREFIX;
 
-/* Hashes of one author's entries, by seq - base, in an unlinked file:
- * a million entries cost 32 MB of disk (or page cache), not of heap. */
-typedef struct {
-	int fd;
-	uint64_t base, n, flushed;
-	uint8_t buf[HS_BUF][32];
-} hstore;
-
-typedef struct {
-	uint64_t from, to;            /* header range; 0, 0 for none */
-	int started;
-	uint64_t last_seq;
-	uint8_t last_hash[32];
-	int has_anchor;
-	uint64_t anchor_seq;
-	uint8_t anchor_hash[32];
-} chain;
-
-/* What the record under examination is, for the failure report. */
-typedef struct {
-	uint64_t offset;
-	uint8_t type;
-	int side;
-	int has_entry;
-	uint64_t seq, expected;
-	uint8_t author[32];
-	uint8_t hash[32];
-} cursor;
-
 enum { PH_ANCHORS, PH_ENTRIES, PH_RECEIPTS, PH_CONFLICT };
-
-struct hl_verifier {
-	hl_hlt_reader rd;
-	hstore hs[2];
-	chain c[2];
-	cursor cur;
-	int phase;
-	int conflicts;
-	int done_ok;
-	uint64_t records;
-	hl_verify_report *rep;
-	const hl_verify_opts *o;
-};
 
 static const char *const rule_names[HL_VR_MAX] = {
 	[HL_VR_OK] = "ok", [HL_VR_READ] = "read", [HL_VR_MAGIC] = "not-a-transcript",
@@ -86,75 +40,10 @@ const char *hl_verify_rule_name(int rule)
 	return rule_names[rule];
 }
 
-static int tmp_fd(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[HL_MAX_PATH + 1];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* Filesystems without O_TMPFILE: create, then unlink at once. */
-	if (snprintf(path, sizeof path, "%s/hotline-verify.XXXXXX", dir) >= (int)sizeof path)
-		return -1;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd >= 0)
-		unlink(path);
-	return fd;
-}
-
-static int hs_flush(hstore *h)
-{
-	size_t len = (size_t)(h->n - h->flushed) * 32;
-	off_t off = (off_t)(h->flushed * 32);
-	const uint8_t *p = h->buf[0];
-
-	while (len > 0) {
-		ssize_t w = pwrite(h->fd, p, len, off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return HL_ERR_IO;
-		p += w;
-		len -= (size_t)w;
-		off += w;
-	}
-	h->flushed = h->n;
-	return 0;
-}
-
-static int hs_put(hstore *h, const uint8_t hash[32])
-{
-	memcpy(h->buf[h->n - h->flushed], hash, 32);
-	h->n++;
-	return h->n - h->flushed == HS_BUF ? hs_flush(h) : 0;
-}
-
-/* Reads n hashes from index idx; all of them must be stored. */
-static int hs_read(const hstore *h, uint64_t idx, uint8_t *out, size_t n)
-{
-	while (n > 0 && idx < h->flushed) {
-		size_t k = h->flushed - idx < n ? (size_t)(h->flushed - idx) : n;
-		ssize_t r = pread(h->fd, out, k * 32, (off_t)(idx * 32));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0 || r % 32 != 0)
-			return HL_ERR_IO;
-		idx += (uint64_t)r / 32;
-		out += r;
-		n -= (size_t)r / 32;
-	}
-	if (n > 0)
-		memcpy(out, h->buf[idx - h->flushed], n * 32);
-	return 0;
-}
-
 int hl_verifier_new(hl_verifier **out)
 {
 	hl_verifier *v;
+	int rc;
 
 	if (!out)
 		return HL_ERR_INVAL;
@@ -162,12 +51,14 @@ int hl_verifier_new(hl_verifier **out)
 	v = calloc(1, sizeof *v);
 	if (!v)
 		return HL_ERR_NOMEM;
-	v->hs[0].fd = tmp_fd();
-	v->hs[1].fd = tmp_fd();
 	v->rd.fd = -1;
-	if (v->hs[0].fd < 0 || v->hs[1].fd < 0) {
+	/* Both opened before either is checked: free then closes only real fds. */
+	rc = hl_verify_hs_open(&v->hs[0]);
+	if (hl_verify_hs_open(&v->hs[1]) < 0)
+		rc = HL_ERR_IO;
+	if (rc < 0) {
 		hl_verifier_free(v);
-		return HL_ERR_IO;
+		return rc;
 	}
 	*out = v;
 	return 0;
@@ -178,8 +69,7 @@ void hl_verifier_free(hl_verifier *v)
 	if (!v)
 		return;
 	for (int i = 0; i < 2; i++)
-		if (v->hs[i].fd >= 0)
-			close(v->hs[i].fd);
+		hl_verify_hs_close(&v->hs[i]);
 	hl_hlt_reader_free(&v->rd);
 	free(v);
 }
@@ -239,7 +129,7 @@ static int side_of(const hl_verifier *v, const uint8_t ed[32])
  * entry too damaged to decode is named by the seq and author it claims. */
 static void cursor_entry(hl_verifier *v, const hl_hlt_rec *rec, const uint8_t *enc, size_t len)
 {
-	cursor *c = &v->cur;
+	hl_verify_cursor *c = &v->cur;
 
 	memset(c, 0, sizeof *c);
 	c->offset = rec->offset;
@@ -253,7 +143,7 @@ static void cursor_entry(hl_verifier *v, const hl_hlt_rec *rec, const uint8_t *e
 		c->side = side_of(v, c->author);
 	}
 	if (c->side >= 0 && rec->type == HL_HLT_ENTRY) {
-		const chain *ch = &v->c[c->side];
+		const hl_verify_chain *ch = &v->c[c->side];
 		c->expected = ch->started ? ch->last_seq + 1 : ch->from;
 	}
 }
@@ -297,7 +187,7 @@ static int check_signed_entry(hl_verifier *v, const uint8_t *enc, size_t len, hl
  * 1 found, 0 not (outside what appeared), negative on a read failure. */
 static int hash_at(hl_verifier *v, int side, uint64_t seq, uint8_t out[32])
 {
-	const chain *c = &v->c[side];
+	const hl_verify_chain *c = &v->c[side];
 
 	if (c->has_anchor && seq == c->anchor_seq) {
 		memcpy(out, c->anchor_hash, 32);
@@ -305,7 +195,7 @@ static int hash_at(hl_verifier *v, int side, uint64_t seq, uint8_t out[32])
 	}
 	if (!c->started || seq < c->from || seq > c->last_seq)
 		return 0;
-	return hs_read(&v->hs[side], seq - c->from, out, 1) < 0 ? HL_ERR_IO : 1;
+	return hl_verify_hs_read(&v->hs[side], seq - c->from, out, 1) < 0 ? HL_ERR_IO : 1;
 }
 
 /* A range needs the entry before each station's first: without it the
@@ -313,7 +203,7 @@ static int hash_at(hl_verifier *v, int side, uint64_t seq, uint8_t out[32])
 static int check_anchors(hl_verifier *v)
 {
 	for (int s = 0; s < 2; s++) {
-		const chain *c = &v->c[s];
+		const hl_verify_chain *c = &v->c[s];
 		if (v->rep->hdr.kind == HL_HLT_RANGE && c->from > 1 && !c->has_anchor)
 			return fail(v, HL_VR_ANCHOR, "no ANCHOR for %s: a range whose part of %s "
 				    "starts at seq %llu must carry its seq %llu before any entry",
@@ -327,7 +217,7 @@ static int do_anchor(hl_verifier *v, const hl_hlt_rec *rec)
 {
 	hl_verify_station *st;
 	hl_entry e;
-	chain *c;
+	hl_verify_chain *c;
 	int side, rc;
 
 	cursor_entry(v, rec, rec->body, rec->len);
@@ -360,7 +250,7 @@ static int do_anchor(hl_verifier *v, const hl_hlt_rec *rec)
 static int check_xlink(hl_verifier *v, const hl_entry *e, int side)
 {
 	int o = 1 - side, kind = v->rep->hdr.kind, rc;
-	const chain *oc = &v->c[o];
+	const hl_verify_chain *oc = &v->c[o];
 	hl_verify_station *st = &v->rep->st[side];
 	uint8_t h[32];
 	char h1[17], h2[17];
@@ -404,7 +294,7 @@ static int do_entry(hl_verifier *v, const hl_hlt_rec *rec)
 	hl_verify_station *st;
 	uint64_t expected;
 	hl_entry e;
-	chain *c;
+	hl_verify_chain *c;
 	int side, rc;
 
 	cursor_entry(v, rec, rec->body, rec->len);
@@ -441,7 +331,7 @@ static int do_entry(hl_verifier *v, const hl_hlt_rec *rec)
 			    c->started ? "" : ", the range's anchor");
 	if ((rc = check_xlink(v, &e, side)) < 0)
 		return rc;
-	if ((rc = hs_put(&v->hs[side], v->cur.hash)) < 0)
+	if ((rc = hl_verify_hs_put(&v->hs[side], v->cur.hash)) < 0)
 		return rc;
 	c->started = 1;
 	c->last_seq = e.seq;
@@ -568,7 +458,7 @@ static int do_end(hl_verifier *v, const hl_hlt_rec *rec)
 	if (h->kind == HL_HLT_PROOF && !v->conflicts)
 		return fail(v, HL_VR_RECORD, "a proof file without a CONFLICT record");
 	for (int s = 0; s < 2; s++) {
-		const chain *c = &v->c[s];
+		const hl_verify_chain *c = &v->c[s];
 		if (c->from && (!c->started || c->last_seq != c->to))
 			return fail(v, HL_VR_RANGE, "the header says the file holds %s seq %llu..%llu, "
 				    "but it ends with %s (entries deleted at the end?)",
@@ -767,84 +657,11 @@ int hl_verifier_run(hl_verifier *v, int fd, const hl_verify_opts *o, hl_verify_r
 	hl_hlt_reader_free(&v->rd);
 	if (rc == 0) {
 		for (int s = 0; s < 2 && rc == 0; s++)
-			rc = hs_flush(&v->hs[s]);
+			rc = hl_verify_hs_flush(&v->hs[s]);
 		rep->ok = rc == 0;
 		v->done_ok = rep->ok;
 	}
 	if (rep->rule != HL_VR_OK)
 		return 0; /* a verdict */
 	return rc;
-}
-
-static void set_lacks(hl_verify_cmp *c, int f, int s, const hl_verify_station *own,
-		      const hl_verify_station *oth)
-{
-	for (int i = 0; i < 2; i++) {
-		c->lacks[f][s][i].lo = 1;
-		c->lacks[f][s][i].hi = 0;
-	}
-	if (!oth->entries)
-		return;
-	if (!own->entries) {
-		c->lacks[f][s][1].lo = oth->first_seq;
-		c->lacks[f][s][1].hi = oth->last_seq;
-		return;
-	}
-	if (oth->first_seq < own->first_seq) {
-		c->lacks[f][s][0].lo = oth->first_seq;
-		c->lacks[f][s][0].hi = oth->last_seq < own->first_seq ? oth->last_seq : own->first_seq - 1;
-	}
-	if (oth->last_seq > own->last_seq) {
-		c->lacks[f][s][1].lo = oth->first_seq > own->last_seq ? oth->first_seq : own->last_seq + 1;
-		c->lacks[f][s][1].hi = oth->last_seq;
-	}
-}
-
-int hl_verify_compare(hl_verifier *v1, hl_verifier *v2, hl_verify_cmp *c)
-{
-	uint8_t b1[256][32], b2[256][32];
-
-	if (!v1 || !v2 || !c)
-		return HL_ERR_INVAL;
-	memset(c, 0, sizeof *c);
-	if (!v1->done_ok || !v2->done_ok)
-		return HL_ERR_STATE;
-	if (memcmp(v1->rep->hdr.line_id, v2->rep->hdr.line_id, 32) != 0)
-		return 0;
-	c->same_line = 1;
-	c->identical = 1;
-	for (int s = 0; s < 2; s++) {
-		const hl_verify_station *a = &v1->rep->st[s];
-		int t = memcmp(v2->rep->st[0].key.ed, a->key.ed, 32) == 0 ? 0 : 1;
-		const hl_verify_station *b = &v2->rep->st[t];
-		uint64_t lo, hi;
-
-		set_lacks(c, 0, s, a, b);
-		set_lacks(c, 1, s, b, a);
-		if (a->entries != b->entries || a->first_seq != b->first_seq)
-			c->identical = 0;
-		if (!a->entries || !b->entries)
-			continue;
-		lo = a->first_seq > b->first_seq ? a->first_seq : b->first_seq;
-		hi = a->last_seq < b->last_seq ? a->last_seq : b->last_seq;
-		for (uint64_t q = lo; q <= hi;) {
-			size_t n = hi - q + 1 > 256 ? 256 : (size_t)(hi - q + 1);
-			if (hs_read(&v1->hs[s], q - v1->c[s].from, b1[0], n) < 0 ||
-			    hs_read(&v2->hs[t], q - v2->c[t].from, b2[0], n) < 0)
-				return HL_ERR_IO;
-			for (size_t i = 0; i < n; i++) {
-				if (memcmp(b1[i], b2[i], 32) == 0)
-					continue;
-				c->differ = 1;
-				c->identical = 0;
-				c->differ_station = s;
-				c->differ_seq = q + i;
-				memcpy(c->differ_hash[0], b1[i], 32);
-				memcpy(c->differ_hash[1], b2[i], 32);
-				return 0;
-			}
-			q += n;
-		}
-	}
-	return 0;
 }

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "events.h"
 #include "store.h"
+#include "testutil.h"
 
 typedef struct {
 	char dir[256];
@@ -33,26 +34,12 @@ typedef struct {
 	uint8_t line2[32];
 } fixture;
 
-static void write_script(const char *path, const char *body)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_true(fputs(body, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0700), 0);
-}
-
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	char body[1024], err[256];
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/hl-alarm-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_mkdtemp(f->dir, sizeof f->dir, "alarm") < 0)
 		return -1;
 	snprintf(f->db, sizeof f->db, "%s/hotline.db", f->dir);
 	snprintf(f->script, sizeof f->script, "%s/alarm.sh", f->dir);
@@ -60,9 +47,9 @@ static int setup(void **state)
 	snprintf(f->sleeper, sizeof f->sleeper, "%s/sleeper.sh", f->dir);
 	/* Every run appends its whole environment and a separator. */
 	snprintf(body, sizeof body, "#!/bin/sh\nenv >>'%s'\necho --- >>'%s'\n", f->out, f->out);
-	write_script(f->script, body);
+	assert_int_equal(tu_write_file(f->script, body, 0700), 0);
 	snprintf(body, sizeof body, "#!/bin/sh\necho started >>'%s'\nexec sleep 20\n", f->out);
-	write_script(f->sleeper, body);
+	assert_int_equal(tu_write_file(f->sleeper, body, 0700), 0);
 	randombytes_buf(f->line, 32);
 	randombytes_buf(f->line2, 32);
 	if (uv_loop_init(&f->loop) != 0 || hl_store_open(f->db, &f->st, err, sizeof err) < 0)
@@ -76,13 +63,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char cmd[600];
 
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&f->loop), 0);
 	hl_store_close(f->st);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tu_rmrf(f->dir), 0);
 	free(f);
 	return 0;
 }
@@ -91,25 +76,9 @@ static int teardown(void **state)
 static char *slurp(const char *path)
 {
 	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
 
-	buf[0] = '\0';
-	if (!f)
-		return buf;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = '\0';
-	fclose(f);
+	tu_read_file(path, buf, sizeof buf);
 	return buf;
-}
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
 }
 
 static hl_alarms *new_alarms(fixture *f, const char *cmd)
@@ -136,7 +105,7 @@ static void test_raise_once_and_clear(void **state)
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	assert_int_equal(hl_alarms_running(a), 0);
 	out = slurp(f->out);
-	assert_int_equal(count(out, "---\n"), 1);
+	assert_int_equal(tu_count(out, "---\n"), 1);
 	assert_non_null(strstr(out, "HOTLINE_ALARM_KIND=line-down\n"));
 	assert_non_null(strstr(out, "HOTLINE_ALARM_PEER=moscow\n"));
 	assert_non_null(strstr(out, "HOTLINE_ALARM_TEXT=line down for 31 s\n"));
@@ -167,13 +136,13 @@ static void test_raise_once_and_clear(void **state)
 	assert_false(hl_alarm_is_open(a, f->line, HL_ALARM_LINE_DOWN, -1));
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	out = slurp(f->out);
-	assert_int_equal(count(out, "---\n"), 2);
-	assert_int_equal(count(out, "HOTLINE_ALARM_STATE=raised\n"), 1);
-	assert_int_equal(count(out, "HOTLINE_ALARM_STATE=cleared\n"), 1);
+	assert_int_equal(tu_count(out, "---\n"), 2);
+	assert_int_equal(tu_count(out, "HOTLINE_ALARM_STATE=raised\n"), 1);
+	assert_int_equal(tu_count(out, "HOTLINE_ALARM_STATE=cleared\n"), 1);
 	/* raised again after the clear: a new alarm, a new run */
 	assert_int_equal(hl_alarm_raise(a, f->line, "moscow", HL_ALARM_LINE_DOWN, -1, "again"), 1);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(count(slurp(f->out), "---\n"), 3);
+	assert_int_equal(tu_count(slurp(f->out), "---\n"), 3);
 	hl_alarms_free(a);
 }
 
@@ -206,7 +175,7 @@ static void test_stored_and_reloaded(void **state)
 	json_decref(js);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
 	hl_alarms_free(a);
-	assert_int_equal(count(slurp(f->out), "---\n"), 4);
+	assert_int_equal(tu_count(slurp(f->out), "---\n"), 4);
 
 	/* a restart: the open ones come back, without running the command again */
 	a = new_alarms(f, f->script);
@@ -226,7 +195,7 @@ static void test_stored_and_reloaded(void **state)
 	assert_int_equal(hl_alarms_running(a), 0);
 	assert_int_equal(hl_alarm_clear(a, f->line, "moscow", HL_ALARM_PATH_DOWN, 1), 1);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(count(slurp(f->out), "---\n"), 5);
+	assert_int_equal(tu_count(slurp(f->out), "---\n"), 5);
 	assert_non_null(strstr(slurp(f->out), "HOTLINE_ALARM_PATH=1\n"));
 	hl_alarms_free(a);
 
@@ -282,8 +251,8 @@ static void test_missing_command(void **state)
 	fixture *f = *state;
 	char *err = capture_stderr(f, raise_with_missing_command);
 
-	assert_int_equal(count(err, "cannot be run"), 1);
-	assert_int_equal(count(err, "ALARM store"), 1);
+	assert_int_equal(tu_count(err, "cannot be run"), 1);
+	assert_int_equal(tu_count(err, "ALARM store"), 1);
 	/* a file that is not executable is refused the same way */
 	assert_int_equal(chmod(f->script, 0600), 0);
 	hl_alarms *a = new_alarms(f, f->script);

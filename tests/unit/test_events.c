@@ -17,6 +17,7 @@
 #include "err.h"
 #include "events.h"
 #include "store.h"
+#include "testutil.h"
 
 typedef struct {
 	char dir[256];
@@ -29,13 +30,9 @@ typedef struct {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	char err[256];
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/hl-events-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_mkdtemp(f->dir, sizeof f->dir, "events") < 0)
 		return -1;
 	snprintf(f->path, sizeof f->path, "%s/hotline.db", f->dir);
 	randombytes_buf(f->line, 32);
@@ -47,15 +44,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char p[400];
 
 	hl_store_close(f->st);
-	for (size_t j = 0; j < sizeof sfx / sizeof sfx[0]; j++) {
-		snprintf(p, sizeof p, "%s%s", f->path, sfx[j]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tu_rmrf(f->dir);
 	free(f);
 	return 0;
 }
@@ -250,18 +241,6 @@ static void test_alarm_rows(void **state)
 	assert_int_equal(hl_store_alarm_open(f->st, &a), HL_ERR_INVAL);
 }
 
-static sqlite3_int64 raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	sqlite3_int64 v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 static void test_migration_from_1(void **state)
 {
 	fixture *f = *state;
@@ -275,7 +254,7 @@ static void test_migration_from_1(void **state)
 
 	/* make it a version 1 file: no event or alarm tables */
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 2);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE events; DROP TABLE alarms;"
 				      "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -291,8 +270,8 @@ static void test_migration_from_1(void **state)
 	f->st = NULL;
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				 " ('events_line_time', 'alarms_open', 'alarms_line_time')"), 3);
 	/* a newer version is still refused */
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL, NULL), SQLITE_OK);

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "report.h"
 #include "store.h"
+#include "testutil.h"
 
 #define T0 1800000000000ull
 #define S(x) (T0 + (uint64_t)(x) * 1000u)
@@ -31,13 +32,9 @@ typedef struct {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	char err[256];
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/hl-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_mkdtemp(f->dir, sizeof f->dir, "report") < 0)
 		return -1;
 	snprintf(f->path, sizeof f->path, "%s/hotline.db", f->dir);
 	randombytes_buf(f->line, 32);
@@ -48,15 +45,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const sfx[] = { "", "-wal", "-shm" };
-	char p[400];
 
 	hl_store_close(f->st);
-	for (size_t j = 0; j < sizeof sfx / sizeof sfx[0]; j++) {
-		snprintf(p, sizeof p, "%s%s", f->path, sfx[j]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	tu_rmrf(f->dir);
 	free(f);
 	return 0;
 }

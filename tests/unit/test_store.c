@@ -19,6 +19,7 @@
 #include "err.h"
 #include "limits.h"
 #include "store.h"
+#include "testutil.h"
 
 typedef struct {
 	char dir[256];
@@ -81,12 +82,8 @@ static void reopen(fixture *f)
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/hl-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_mkdtemp(f->dir, sizeof f->dir, "store") < 0)
 		return -1;
 	snprintf(f->path, sizeof f->path, "%s/hotline.db", f->dir);
 	randombytes_buf(f->line, 32);
@@ -99,18 +96,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const names[] = { "hotline.db", "other.db", "link.db" };
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char p[400];
 
 	hl_store_close(f->st);
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		for (size_t j = 0; j < sizeof sfx / sizeof sfx[0]; j++) {
-			snprintf(p, sizeof p, "%s/%s%s", f->dir, names[i], sfx[j]);
-			unlink(p);
-		}
-	}
-	rmdir(f->dir);
+	tu_rmrf(f->dir);
 	free(f);
 	return 0;
 }
@@ -122,18 +110,6 @@ static sqlite3 *raw_open(const char *path)
 
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	return db;
-}
-
-static sqlite3_int64 raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	sqlite3_int64 v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return v;
 }
 
 static void test_open_wal_mode_0600(void **state)
@@ -157,8 +133,8 @@ static void test_open_wal_mode_0600(void **state)
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM entries"), 1);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM entries"), 1);
 	sqlite3_close(db);
 }
 
@@ -584,7 +560,7 @@ static void test_reopen_version_check(void **state)
 
 	/* the refused file was not touched */
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 99);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 99);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f), 0);

@@ -18,6 +18,7 @@
 #include "report.h"
 #include "store.h"
 #include "svg.h"
+#include "testutil.h"
 
 #define T0 1800000000000ull
 #define S(x) (T0 + (uint64_t)(x) * 1000u)
@@ -34,15 +35,6 @@ static char *render(const json_t *report, int *rc)
 	assert_int_equal(fclose(f), 0);
 	assert_non_null(buf);
 	return buf;
-}
-
-static int count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
-	return n;
 }
 
 /* A small XML checker: every tag closed in order, attribute values quoted,
@@ -150,9 +142,9 @@ static void test_escapes_and_shape(void **state)
 	assert_non_null(strstr(svg, "98.250 %"));
 	assert_non_null(strstr(svg, "no data"));  /* path 1 has no figure */
 	assert_non_null(strstr(svg, "2027-01-15 08:00 to 2027-01-16 08:00 UTC"));
-	assert_int_equal(count(svg, "class=\"out\""), 2);
-	assert_int_equal(count(svg, "class=\"rtt\""), 1);
-	assert_int_equal(count(svg, "#d62728\"><title>down"), 1);
+	assert_int_equal(tu_count(svg, "class=\"out\""), 2);
+	assert_int_equal(tu_count(svg, "class=\"rtt\""), 1);
+	assert_int_equal(tu_count(svg, "#d62728\"><title>down"), 1);
 	/* the hours without samples are a gap in the line, not a slope */
 	{
 		const char *d = strstr(strstr(svg, "class=\"rtt\""), " d=\"") + 4;
@@ -197,7 +189,6 @@ static void test_hostile_report(void **state)
 static void test_from_store(void **state)
 {
 	char dir[256], path[300], err[256];
-	const char *tmp = getenv("TMPDIR");
 	hl_store *st = NULL;
 	uint8_t line[32];
 	json_t *r;
@@ -205,8 +196,7 @@ static void test_from_store(void **state)
 	int rc;
 
 	(void)state;
-	snprintf(dir, sizeof dir, "%s/hl-svg-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tu_mkdtemp(dir, sizeof dir, "svg"), 0);
 	snprintf(path, sizeof path, "%s/hotline.db", dir);
 	assert_int_equal(hl_store_open(path, &st, err, sizeof err), 0);
 	randombytes_buf(line, 32);
@@ -224,21 +214,12 @@ static void test_from_store(void **state)
 	assert_well_formed(svg);
 	assert_self_contained(svg);
 	assert_non_null(strstr(svg, ">path 1 "));
-	assert_int_equal(count(svg, "class=\"out\""), 2);
-	assert_int_equal(count(svg, "class=\"rtt\""), 1);
+	assert_int_equal(tu_count(svg, "class=\"out\""), 2);
+	assert_int_equal(tu_count(svg, "class=\"rtt\""), 1);
 	free(svg);
 	json_decref(r);
 	hl_store_close(st);
-	{
-		static const char *const sfx[] = { "", "-wal", "-shm" };
-		char p[320];
-
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-			unlink(p);
-		}
-	}
-	rmdir(dir);
+	tu_rmrf(dir);
 }
 
 int main(void)
