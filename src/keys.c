@@ -1,6 +1,8 @@
 /* keys.c — station identity: derive the Ed25519 and X25519 pairs from one seed,
- * read and write private key / pre-shared key files, encode the public key. */
+ * read and write private key files (plain or passphrase-encrypted) and
+ * pre-shared key files, encode the public key. */
 #include "keys.h"
+#include "buf.h"
 #include "err.h"
 
 #include <errno.h>
@@ -20,6 +22,20 @@ static const unsigned char PERS_NOISE[17] = "hotline-noise-v1";
 #define KEYFILE_MAX 4096u
 /* base64 (original variant, padded) of 32 bytes: 44 characters */
 #define B64_32_LEN 44u
+
+/* Encrypted key: header (salt | opslimit | memlimit | nonce), then the
+ * sealed seed; the base64 of all 104 bytes is 140 characters. */
+#define ENC_SALT_LEN crypto_pwhash_SALTBYTES
+#define ENC_NONCE_LEN crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define ENC_HDR_LEN (ENC_SALT_LEN + 8u + 8u + ENC_NONCE_LEN)
+#define ENC_CT_LEN (HL_SEED_LEN + crypto_aead_xchacha20poly1305_ietf_ABYTES)
+#define ENC_BLOB_LEN (ENC_HDR_LEN + ENC_CT_LEN)
+#define ENC_B64_LEN 140u
+#define ENC_MAGIC_LEN (sizeof HL_KEYS_ENC_MAGIC - 1)
+_Static_assert(ENC_BLOB_LEN == 104u, "encrypted key layout");
+_Static_assert(ENC_B64_LEN + 1 == sodium_base64_ENCODED_LEN(ENC_BLOB_LEN,
+							   sodium_base64_VARIANT_ORIGINAL),
+	       "encrypted key base64 length");
 
 static int derive(uint8_t out[32], const uint8_t seed[HL_SEED_LEN], const unsigned char *pers)
 {
@@ -87,10 +103,10 @@ void hl_keys_free(hl_identity *id)
  * text canonical. Constant time: the text may be a private key. */
 static int b64_canonical(const uint8_t *bin, size_t bin_len, const char *text, size_t len)
 {
-	char back[HL_PUBKEY_B64_LEN + 1];
+	char back[ENC_B64_LEN + 1];
 	int ok;
 
-	if (bin_len > HL_PUBKEY_LEN ||
+	if (bin_len > ENC_BLOB_LEN ||
 	    sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL) != len + 1)
 		return 0;
 	sodium_bin2base64(back, sizeof back, bin, bin_len, sodium_base64_VARIANT_ORIGINAL);
@@ -227,7 +243,14 @@ out:
 
 int hl_keys_load_file(const char *path, hl_identity **out, char *err, size_t errlen)
 {
+	return hl_keys_load_file_pw(path, NULL, 0, out, err, errlen);
+}
+
+int hl_keys_load_file_pw(const char *path, const char *pass, size_t passlen, hl_identity **out,
+			 char *err, size_t errlen)
+{
 	char buf[KEYFILE_MAX + 1];
+	char why[200] = "";
 	size_t len = 0;
 	int rc;
 
@@ -237,13 +260,40 @@ int hl_keys_load_file(const char *path, hl_identity **out, char *err, size_t err
 	if (!path)
 		return HL_ERR_INVAL;
 	rc = read_secret_file(path, buf, &len, err, errlen);
-	if (rc == 0) {
+	if (rc == 0 && hl_keys_is_encrypted(buf, len)) {
+		if (!pass) {
+			snprintf(err, errlen, "%s: the key is encrypted; a passphrase is needed", path);
+			rc = HL_ERR_STATE;
+		} else {
+			rc = hl_keys_parse_private_encrypted(buf, len, pass, passlen, out, why,
+							     sizeof why);
+			if (rc < 0)
+				snprintf(err, errlen, "%s: %s", path, why);
+		}
+	} else if (rc == 0) {
 		rc = hl_keys_parse_private(buf, len, out);
 		if (rc == HL_ERR_INVAL)
 			snprintf(err, errlen, "%s: not a hotline private key", path);
 		else if (rc < 0)
 			snprintf(err, errlen, "%s: %s", path, hl_strerror(rc));
 	}
+	sodium_memzero(buf, sizeof buf);
+	return rc;
+}
+
+int hl_keys_file_is_encrypted(const char *path, char *err, size_t errlen)
+{
+	char buf[KEYFILE_MAX + 1];
+	size_t len = 0;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!path)
+		return HL_ERR_INVAL;
+	rc = read_secret_file(path, buf, &len, err, errlen);
+	if (rc == 0)
+		rc = hl_keys_is_encrypted(buf, len);
 	sodium_memzero(buf, sizeof buf);
 	return rc;
 }
@@ -324,4 +374,171 @@ int hl_pubkey_cmp(const hl_pubkey *a, const hl_pubkey *b)
 	if (c == 0)
 		c = memcmp(a->x, b->x, sizeof a->x);
 	return c < 0 ? -1 : c > 0;
+}
+
+/* ---- Passphrase-encrypted private keys ---- */
+
+int hl_keys_is_encrypted(const char *text, size_t len)
+{
+	return text && len > ENC_MAGIC_LEN && memcmp(text, HL_KEYS_ENC_MAGIC, ENC_MAGIC_LEN) == 0 &&
+	       text[ENC_MAGIC_LEN] == ' ';
+}
+
+/* The associated data: the magic (so a later format cannot be passed off as
+ * this one) and the header bytes, which therefore cannot change undetected. */
+static void enc_ad(uint8_t ad[ENC_MAGIC_LEN + ENC_HDR_LEN], const uint8_t hdr[ENC_HDR_LEN])
+{
+	memcpy(ad, HL_KEYS_ENC_MAGIC, ENC_MAGIC_LEN);
+	memcpy(ad + ENC_MAGIC_LEN, hdr, ENC_HDR_LEN);
+}
+
+/* Argon2id13 of the passphrase into a 32-byte key in locked memory. */
+static int enc_derive(uint8_t **key, const char *pass, size_t passlen, const uint8_t *salt,
+		      uint64_t ops, uint64_t mem)
+{
+	*key = sodium_malloc(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+	if (!*key)
+		return HL_ERR_NOMEM;
+	if (crypto_pwhash(*key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES, pass, passlen, salt,
+			  (unsigned long long)ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+		/* Only when the memory cannot be had: the limits are checked. */
+		sodium_free(*key);
+		*key = NULL;
+		return HL_ERR_NOMEM;
+	}
+	return 0;
+}
+
+static int params_ok(uint64_t ops, uint64_t mem, char *err, size_t errlen)
+{
+	if (ops < HL_KEYS_PWHASH_OPS_MIN || mem < HL_KEYS_PWHASH_MEM_MIN) {
+		snprintf(err, errlen, "key derivation parameters too weak (opslimit %llu, memlimit %llu; "
+			 "at least %u and %u)", (unsigned long long)ops, (unsigned long long)mem,
+			 HL_KEYS_PWHASH_OPS_MIN, HL_KEYS_PWHASH_MEM_MIN);
+		return HL_ERR_INVAL;
+	}
+	if (ops > HL_KEYS_PWHASH_OPS_MAX || mem > HL_KEYS_PWHASH_MEM_MAX) {
+		snprintf(err, errlen, "key derivation parameters beyond the limits (opslimit %llu, "
+			 "memlimit %llu; at most %u and %u); refusing to spend that",
+			 (unsigned long long)ops, (unsigned long long)mem, HL_KEYS_PWHASH_OPS_MAX,
+			 HL_KEYS_PWHASH_MEM_MAX);
+		return HL_ERR_TOOBIG;
+	}
+	return 0;
+}
+
+int hl_keys_write_private_encrypted(int fd, const hl_identity *id, const char *pass,
+				    size_t passlen, uint64_t opslimit, uint64_t memlimit)
+{
+	uint8_t blob[ENC_BLOB_LEN];
+	uint8_t ad[ENC_MAGIC_LEN + ENC_HDR_LEN];
+	char line[ENC_MAGIC_LEN + 1 + ENC_B64_LEN + 2];
+	char why[200];
+	uint8_t *key = NULL;
+	unsigned long long ct_len = 0;
+	int rc;
+
+	if (!id || fd < 0 || !pass || passlen == 0 || passlen > HL_PASSPHRASE_MAX)
+		return HL_ERR_INVAL;
+	rc = params_ok(opslimit, memlimit, why, sizeof why);
+	if (rc < 0)
+		return rc;
+	if (sodium_init() < 0)
+		return HL_ERR_CRYPTO;
+	randombytes_buf(blob, ENC_SALT_LEN);
+	hl_be64_put(blob + ENC_SALT_LEN, opslimit);
+	hl_be64_put(blob + ENC_SALT_LEN + 8, memlimit);
+	randombytes_buf(blob + ENC_SALT_LEN + 16, ENC_NONCE_LEN);
+	rc = enc_derive(&key, pass, passlen, blob, opslimit, memlimit);
+	if (rc < 0)
+		return rc;
+	enc_ad(ad, blob);
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(blob + ENC_HDR_LEN, &ct_len, id->seed,
+						       HL_SEED_LEN, ad, sizeof ad, NULL,
+						       blob + ENC_SALT_LEN + 16, key) != 0 ||
+	    ct_len != ENC_CT_LEN) {
+		rc = HL_ERR_CRYPTO;
+		goto out;
+	}
+	memcpy(line, HL_KEYS_ENC_MAGIC " ", ENC_MAGIC_LEN + 1);
+	sodium_bin2base64(line + ENC_MAGIC_LEN + 1, ENC_B64_LEN + 1, blob, sizeof blob,
+			  sodium_base64_VARIANT_ORIGINAL);
+	line[ENC_MAGIC_LEN + 1 + ENC_B64_LEN] = '\n';
+	rc = write_all(fd, line, ENC_MAGIC_LEN + 1 + ENC_B64_LEN + 1);
+out:
+	sodium_free(key); /* sodium_free wipes */
+	sodium_memzero(blob, sizeof blob);
+	return rc;
+}
+
+int hl_keys_parse_private_encrypted(const char *text, size_t len, const char *pass, size_t passlen,
+				    hl_identity **out, char *err, size_t errlen)
+{
+	uint8_t blob[ENC_BLOB_LEN];
+	uint8_t ad[ENC_MAGIC_LEN + ENC_HDR_LEN];
+	uint8_t *key = NULL, *seed = NULL;
+	const char *b64, *end = NULL;
+	size_t bin_len = 0, n;
+	uint64_t ops, mem;
+	int rc = HL_ERR_INVAL;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	if (!pass || passlen == 0 || passlen > HL_PASSPHRASE_MAX) {
+		snprintf(err, errlen, "no usable passphrase (1 to %u bytes)", HL_PASSPHRASE_MAX);
+		return HL_ERR_INVAL;
+	}
+	if (!hl_keys_is_encrypted(text, len))
+		goto bad;
+	b64 = text + ENC_MAGIC_LEN + 1;
+	n = len - ENC_MAGIC_LEN - 1;
+	if (n == ENC_B64_LEN + 1 && b64[ENC_B64_LEN] == '\n')
+		n--;
+	if (n != ENC_B64_LEN || memchr(b64, '\0', n) ||
+	    sodium_base642bin(blob, sizeof blob, b64, n, NULL, &bin_len, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin_len != ENC_BLOB_LEN || end != b64 + n || !b64_canonical(blob, bin_len, b64, n))
+		goto bad;
+	ops = hl_be64_get(blob + ENC_SALT_LEN);
+	mem = hl_be64_get(blob + ENC_SALT_LEN + 8);
+	/* Before any work: a planted file must not make us spend a day or 1 TiB. */
+	rc = params_ok(ops, mem, err, errlen);
+	if (rc < 0)
+		goto out;
+	if (sodium_init() < 0) {
+		rc = HL_ERR_CRYPTO;
+		goto out;
+	}
+	rc = enc_derive(&key, pass, passlen, blob, ops, mem);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot derive the key: %s", hl_strerror(rc));
+		goto out;
+	}
+	seed = sodium_malloc(HL_SEED_LEN);
+	if (!seed) {
+		rc = HL_ERR_NOMEM;
+		goto out;
+	}
+	enc_ad(ad, blob);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(seed, NULL, NULL, blob + ENC_HDR_LEN,
+						       ENC_CT_LEN, ad, sizeof ad,
+						       blob + ENC_SALT_LEN + 16, key) != 0) {
+		/* Poly1305 cannot tell the two apart, so neither can we. */
+		snprintf(err, errlen, "wrong passphrase (or the key file was altered)");
+		rc = HL_ERR_CRYPTO;
+		goto out;
+	}
+	rc = hl_keys_from_seed(seed, out);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", hl_strerror(rc));
+	goto out;
+bad:
+	snprintf(err, errlen, "not a hotline encrypted private key (damaged?)");
+	rc = HL_ERR_INVAL;
+out:
+	sodium_free(key);
+	sodium_free(seed);
+	sodium_memzero(blob, sizeof blob);
+	return rc;
 }

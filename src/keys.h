@@ -36,6 +36,45 @@ int hl_keys_write_private(int fd, const hl_identity *id);
 /* Loads a key file; refuses (HL_ERR_PERM) a file readable or writable by
  * group or others, with the fix ("chmod 600 PATH") in err. */
 int hl_keys_load_file(const char *path, hl_identity **out, char *err, size_t errlen);
+/* As hl_keys_load_file; an encrypted key file (below) is opened with pass
+ * (which may be NULL for a plain one: then an encrypted file is refused with
+ * HL_ERR_STATE, "a passphrase is needed"). Wrong passphrase: HL_ERR_CRYPTO. */
+int hl_keys_load_file_pw(const char *path, const char *pass, size_t passlen, hl_identity **out,
+			 char *err, size_t errlen);
+/* 1 if the key file (same permission rules) holds an encrypted key, 0 if a
+ * plain one (or anything else), negative with err on failure to read it. */
+int hl_keys_file_is_encrypted(const char *path, char *err, size_t errlen);
+
+/* ---- Passphrase-encrypted private keys ----
+ * One line: HL_KEYS_ENC_MAGIC, a space, base64 (original, padded; 140
+ * characters) of salt 16 | opslimit u64 | memlimit u64 | nonce 24 |
+ * XChaCha20-Poly1305(seed 32) with its 16-byte tag; integers big-endian. The
+ * key is Argon2id13(passphrase, salt, opslimit, memlimit); the associated
+ * data is the magic followed by the header (salt .. nonce), so every byte of
+ * the file is authenticated. The parameters travel in the file, so a key can
+ * be rewritten with stronger ones later. */
+#define HL_KEYS_ENC_MAGIC "hotline-encrypted-key-v1"
+#define HL_PASSPHRASE_MAX 1024u                      /* bytes */
+#define HL_KEYS_PWHASH_OPS_MIN 2u                    /* = OPSLIMIT_INTERACTIVE */
+#define HL_KEYS_PWHASH_MEM_MIN (64u * 1024u * 1024u) /* = MEMLIMIT_INTERACTIVE */
+#define HL_KEYS_PWHASH_OPS_MAX 16u                   /* refuse planted DoS params */
+#define HL_KEYS_PWHASH_MEM_MAX (1024u * 1024u * 1024u)
+/* What `hotline keygen --passphrase` writes: MODERATE (about 0.7 s and 256 MiB once per start). */
+#define HL_KEYS_PWHASH_OPS_DEFAULT 3u
+#define HL_KEYS_PWHASH_MEM_DEFAULT (256u * 1024u * 1024u)
+
+/* 1 if text starts like an encrypted key (magic and a space). */
+int hl_keys_is_encrypted(const char *text, size_t len);
+/* Writes the encrypted key line for id to fd; parameters within the limits. */
+int hl_keys_write_private_encrypted(int fd, const hl_identity *id, const char *pass,
+				    size_t passlen, uint64_t opslimit, uint64_t memlimit);
+/* Opens an encrypted key line. Errors, with one line in err: HL_ERR_INVAL
+ * malformed or parameters too weak, HL_ERR_TOOBIG parameters beyond the
+ * limits (checked before any work), HL_ERR_CRYPTO wrong passphrase or
+ * altered file, HL_ERR_NOMEM. */
+int hl_keys_parse_private_encrypted(const char *text, size_t len, const char *pass, size_t passlen,
+				    hl_identity **out, char *err, size_t errlen);
+
 /* A pre-shared key file: base64 of 32 bytes; same permission rule. */
 int hl_keys_load_psk(const char *path, uint8_t psk[HL_PSK_LEN], char *err, size_t errlen);
 
