@@ -58,6 +58,7 @@ PrivateKeyFile = station.key
 Listen = 127.0.0.1:$2
 StateDir = state
 Socket = hotline.sock
+$([ "$(id -u)" -eq 0 ] && echo "User = root")
 
 [Peer $3]
 PublicKey = $4

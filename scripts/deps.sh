@@ -3,7 +3,7 @@
 # As root it installs what is missing (and says what); otherwise it prints the
 # exact apt-get line to run and fails. Idempotent: does nothing when all is there.
 set -u
-PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev libjansson-dev libinih-dev libcmocka-dev libncurses-dev libseccomp-dev jq iproute2 nftables clang"
+PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev libjansson-dev libinih-dev libcmocka-dev libncurses-dev libseccomp-dev jq iproute2 nftables clang valgrind"
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
 

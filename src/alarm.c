@@ -61,6 +61,7 @@ static const char *const kind_names[HL_ALARM_KIND_MAX + 1] = {
 	[HL_ALARM_EQUIVOCATION] = "equivocation",
 	[HL_ALARM_CLOCK_SKEW] = "clock-skew",
 	[HL_ALARM_STORE] = "store",
+	[HL_ALARM_QUOTA] = "quota",
 };
 
 static const uint8_t station_line[32];

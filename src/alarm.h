@@ -18,7 +18,8 @@ enum hl_alarm_kind {
 	HL_ALARM_EQUIVOCATION = 5, /* the peer signed two entries with one seq */
 	HL_ALARM_CLOCK_SKEW = 6,   /* peer clock off by more than MaxClockSkew */
 	HL_ALARM_STORE = 7,        /* the store failed (disk full, I/O error) */
-	HL_ALARM_KIND_MAX = 7
+	HL_ALARM_QUOTA = 8,        /* the peer sent more entries than its quota allows */
+	HL_ALARM_KIND_MAX = 8
 };
 
 typedef struct hl_alarms hl_alarms;

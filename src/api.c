@@ -1,6 +1,7 @@
 /* api.c — the local API: a Unix socket (mode 0660) speaking newline-delimited
  * JSON (docs/API.md). The caller's uid (SO_PEERCRED) names the operator.
- * One request at a time per client, so replies keep request order. */
+ * One request at a time per client, so replies keep request order; a client
+ * that sends no complete request for ApiIdleTimeout is closed. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "api_json.h"
+#include "api_request.h"
 #include "export.h"
 #include "report.h"
 #include "err.h"
@@ -23,6 +25,9 @@
 typedef struct api_client {
 	hl_api *api;
 	uv_pipe_t pipe;
+	uv_timer_t idle;  /* no complete request for ApiIdleTimeout: closed */
+	int handles;      /* pipe and timer not yet closed */
+	uint64_t last_ms; /* loop time of the last complete request or reply */
 	hl_buf in;
 	char operator_name[HL_MAX_OPERATOR + 1];
 	int busy;      /* a reply waits for a commit */
@@ -69,6 +74,8 @@ static void maybe_free(api_client *c)
 static void on_client_close(uv_handle_t *h)
 {
 	api_client *c = h->data;
+	if (--c->handles > 0)
+		return;
 	c->freed_handle = 1;
 	maybe_free(c);
 }
@@ -79,6 +86,7 @@ static void client_close(api_client *c)
 		return;
 	c->closed = 1;
 	uv_close((uv_handle_t *)&c->pipe, on_client_close);
+	uv_close((uv_handle_t *)&c->idle, on_client_close);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -93,6 +101,7 @@ static void reply(api_client *c, json_t *obj)
 		json_decref(obj);
 		return;
 	}
+	c->last_ms = uv_now(&c->api->d->loop);
 	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(obj);
 	if (!s) {
@@ -122,6 +131,26 @@ static void reply_error(api_client *c, const char *msg)
 	reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
 }
 
+/* A client that connects and says nothing, or half a line and stalls, must
+ * not hold one of the HL_MAX_API_CLIENTS places for ever. One waiting for
+ * our answer (a send's commit, a link test, an export) is not idle; the
+ * clock restarts at each complete request and each reply. */
+static void on_idle(uv_timer_t *t)
+{
+	api_client *c = t->data;
+	uint64_t idle = c->api->d->cfg->api_idle_timeout_ms, now = uv_now(t->loop);
+	if (c->closed)
+		return;
+	if (c->busy || now - c->last_ms < idle) {
+		uv_timer_start(&c->idle, on_idle, c->busy ? idle : idle - (now - c->last_ms), 0);
+		return;
+	}
+	hl_log(HL_LOG_INFO, "API client %s: no complete request for %llu s; closed", c->operator_name,
+	       (unsigned long long)(idle / 1000u));
+	reply_error(c, "idle timeout: no complete request");
+	client_close(c);
+}
+
 static void send_done(void *arg, int status)
 {
 	pending_send *p = arg;
@@ -145,46 +174,23 @@ static void send_done(void *arg, int status)
 	process(c);
 }
 
-static int do_send(api_client *c, json_t *req)
+static void do_send(api_client *c, const hl_api_request *r)
 {
 	hl_daemon *d = c->api->d;
-	const char *cmd = NULL, *peer = NULL, *text = NULL, *prec = "routine", *lang = "en";
-	size_t text_len = 0;
-	json_error_t jerr;
-	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s}", "cmd", &cmd, "peer",
-			   &peer, "text", &text, &text_len, "precedence", &prec, "lang", &lang) != 0) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "send: %s", jerr.text);
-		reply_error(c, msg);
-		return 0;
-	}
-	hl_line *l = hl_daemon_line_by_name(d, peer);
+	hl_line *l = hl_daemon_line_by_name(d, r->peer);
 	if (!l) {
 		reply_error(c, "send: no such peer in the configuration");
-		return 0;
-	}
-	int p = hl_precedence_parse(prec);
-	if (p < 0) {
-		reply_error(c, "send: precedence must be flash, immediate, priority or routine");
-		return 0;
-	}
-	if (text_len == 0 || text_len > HL_MAX_BODY || !hl_text_valid((const uint8_t *)text, text_len)) {
-		reply_error(c, "send: text must be 1 to 61440 bytes of UTF-8 without control characters");
-		return 0;
-	}
-	if (!hl_lang_valid(lang, strlen(lang))) {
-		reply_error(c, "send: lang must be a language tag such as en or ru");
-		return 0;
+		return;
 	}
 	pending_send *ps = calloc(1, sizeof *ps);
 	if (!ps) {
 		reply_error(c, "send: out of memory");
-		return 0;
+		return;
 	}
 	hl_line_draft dr = {
-		.kind = HL_KIND_MESSAGE, .precedence = (uint8_t)p, .flags = 0,
-		.operator_name = c->operator_name, .lang = lang,
-		.body = (const uint8_t *)text, .body_len = text_len,
+		.kind = HL_KIND_MESSAGE, .precedence = (uint8_t)r->precedence, .flags = 0,
+		.operator_name = c->operator_name, .lang = r->lang,
+		.body = (const uint8_t *)r->text, .body_len = r->text_len,
 	};
 	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
 	if (rc == 0)
@@ -195,12 +201,11 @@ static int do_send(api_client *c, json_t *req)
 		snprintf(msg, sizeof msg, "send: %s%s%s", hl_strerror(rc), l->stopped ? ": " : "",
 			 l->stopped ? l->stopped_reason : "");
 		reply_error(c, msg);
-		return 0;
+		return;
 	}
-	snprintf(ps->peer, sizeof ps->peer, "%s", peer);
+	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
 	ps->c = c;
 	c->busy = 1;
-	return 0;
 }
 
 /* Export streams as frames "len u32 | done u64 | bytes" after the JSON
@@ -277,49 +282,21 @@ static void export_step(api_client *c)
 	}
 }
 
-static void do_export(api_client *c, json_t *req)
+static void do_export(api_client *c, const hl_api_request *r)
 {
 	hl_daemon *d = c->api->d;
-	const char *cmd = NULL, *peer = NULL, *kind = "full", *from = NULL, *to = NULL;
-	json_error_t jerr;
-	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "cmd", &cmd, "peer",
-			   &peer, "kind", &kind, "from", &from, "to", &to) != 0) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "export: %s", jerr.text);
-		reply_error(c, msg);
-		return;
-	}
-	hl_line *l = hl_daemon_line_by_name(d, peer);
+	hl_line *l = hl_daemon_line_by_name(d, r->peer);
 	if (!l) {
 		reply_error(c, "export: no such peer in the configuration");
 		return;
 	}
 	hl_export_opts o;
 	memset(&o, 0, sizeof o);
-	if (strcmp(kind, "full") == 0) {
-		o.kind = HL_HLT_FULL;
-	} else if (strcmp(kind, "proof") == 0) {
-		o.kind = HL_HLT_PROOF;
-	} else {
-		reply_error(c, "export: kind must be full or proof");
-		return;
-	}
-	if ((from || to) && o.kind == HL_HLT_PROOF) {
-		reply_error(c, "export: a proof takes no range");
-		return;
-	}
-	if (from || to) {
-		o.kind = HL_HLT_RANGE;
-		if ((from && hl_export_parse_bound(from, &o.from_seq, &o.from_ms) < 0) ||
-		    (to && hl_export_parse_bound(to, &o.to_seq, &o.to_ms) < 0)) {
-			reply_error(c, "export: --from/--to take a seq (e.g. 120) or a UTC time (e.g. 2026-11-27T03:00:00Z)");
-			return;
-		}
-		if ((o.from_seq || o.to_seq) && (o.from_ms || o.to_ms)) {
-			reply_error(c, "export: give both bounds as seqs or both as times");
-			return;
-		}
-	}
+	o.kind = r->export_kind;
+	o.from_seq = r->from_seq;
+	o.to_seq = r->to_seq;
+	o.from_ms = r->from_ms;
+	o.to_ms = r->to_ms;
 	char err[300] = "";
 	if (hl_export_begin(d, l, &o, &c->exp, err, sizeof err) < 0) {
 		char msg[400];
@@ -365,10 +342,10 @@ static void test_done(void *arg, int status, uint64_t seq, const uint8_t hash[32
 	process(c);
 }
 
-static void do_test(api_client *c, json_t *req)
+static void do_test(api_client *c, const hl_api_request *r)
 {
-	const char *peer = json_string_value(json_object_get(req, "peer"));
-	hl_line *l = peer ? hl_daemon_line_by_name(c->api->d, peer) : NULL;
+	const char *peer = r->peer;
+	hl_line *l = hl_daemon_line_by_name(c->api->d, peer);
 	if (!l) {
 		reply_error(c, "test: no such peer in the configuration");
 		return;
@@ -393,59 +370,67 @@ static void do_test(api_client *c, json_t *req)
 	c->busy = 1;
 }
 
-static void handle(api_client *c, const char *line, size_t len)
+static void do_report(api_client *c, const hl_api_request *r)
 {
-	json_error_t jerr;
-	json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!req || !json_is_object(req)) {
-		char msg[200];
-		snprintf(msg, sizeof msg, "request is not a JSON object: %s", req ? "wrong type" : jerr.text);
-		json_decref(req);
-		reply_error(c, msg);
+	hl_daemon *d = c->api->d;
+	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	if (!l) {
+		reply_error(c, "report: no such peer in the configuration");
 		return;
 	}
-	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	uint64_t now = hl_wall_ms();
+	uint64_t from = r->has_since ? r->since_ms : now - 7ull * 86400000u;
+	json_t *rep = hl_report_json(d->store, l->line_id, l->peer->name, l->n_paths, from, now);
+	if (!rep)
+		reply_error(c, "report: cannot read the link events");
+	else
+		reply(c, rep);
+}
+
+/* Shape, types and ranges are api_request.c's (fuzzed on its own); what
+ * needs the daemon — is the peer configured — is checked here. */
+static void handle(api_client *c, const char *line, size_t len)
+{
 	hl_daemon *d = c->api->d;
-	if (!cmd) {
-		reply_error(c, "request has no \"cmd\"");
-	} else if (strcmp(cmd, "send") == 0) {
-		do_send(c, req);
-	} else if (strcmp(cmd, "report") == 0) {
-		const char *peer = json_string_value(json_object_get(req, "peer"));
-		json_t *since = json_object_get(req, "since_ms");
-		hl_line *l = peer ? hl_daemon_line_by_name(d, peer) : NULL;
-		if (!l) {
-			reply_error(c, "report: no such peer in the configuration");
-		} else if (since && (!json_is_integer(since) || json_integer_value(since) < 0)) {
-			reply_error(c, "report: since_ms must be a non-negative integer");
-		} else {
-			uint64_t now = hl_wall_ms();
-			uint64_t from = since ? (uint64_t)json_integer_value(since) : now - 7ull * 86400000u;
-			json_t *r = hl_report_json(d->store, l->line_id, l->peer->name, l->n_paths, from, now);
-			if (!r)
-				reply_error(c, "report: cannot read the link events");
-			else
-				reply(c, r);
-		}
-	} else if (strcmp(cmd, "test") == 0) {
-		do_test(c, req);
-	} else if (strcmp(cmd, "export") == 0) {
-		do_export(c, req);
-	} else if (strcmp(cmd, "status") == 0) {
+	hl_api_request r;
+	char err[300];
+	hl_line *l;
+
+	if (hl_api_request_parse(line, len, &r, err, sizeof err) < 0) {
+		reply_error(c, err);
+		return;
+	}
+	switch (r.cmd) {
+	case HL_API_SEND:
+		do_send(c, &r);
+		break;
+	case HL_API_REPORT:
+		do_report(c, &r);
+		break;
+	case HL_API_TEST:
+		do_test(c, &r);
+		break;
+	case HL_API_EXPORT:
+		do_export(c, &r);
+		break;
+	case HL_API_STATUS:
 		reply(c, hl_api_status(d));
-	} else if (strcmp(cmd, "inbox") == 0) {
+		break;
+	case HL_API_INBOX:
 		reply(c, hl_api_inbox(d));
-	} else if (strcmp(cmd, "log") == 0) {
-		const char *peer = json_string_value(json_object_get(req, "peer"));
-		hl_line *l = peer ? hl_daemon_line_by_name(d, peer) : NULL;
+		break;
+	case HL_API_LOG:
+		l = hl_daemon_line_by_name(d, r.peer);
 		if (!l)
 			reply_error(c, "log: no such peer in the configuration");
 		else
 			reply(c, hl_api_log(d, l));
-	} else {
+		break;
+	case HL_API_NONE:
 		reply_error(c, "unknown command");
+		break;
 	}
-	json_decref(req);
+	hl_api_request_free(&r);
 }
 
 static void process(api_client *c)
@@ -465,6 +450,7 @@ static void process(api_client *c)
 			client_close(c);
 			break;
 		}
+		c->last_ms = uv_now(&c->api->d->loop);
 		handle(c, (const char *)c->in.p, n);
 		hl_buf_consume(&c->in, n + 1);
 	}
@@ -524,6 +510,9 @@ static void on_client(uv_stream_t *server, int status)
 	hl_buf_init(&c->in, HL_MAX_API_REQUEST + 65536);
 	uv_pipe_init(&api->d->loop, &c->pipe, 0);
 	c->pipe.data = c;
+	uv_timer_init(&api->d->loop, &c->idle);
+	c->idle.data = c;
+	c->handles = 2;
 	c->next = api->clients;
 	api->clients = c;
 	api->n_clients++;
@@ -537,6 +526,8 @@ static void on_client(uv_stream_t *server, int status)
 		return;
 	}
 	operator_of(&c->pipe, c->operator_name, sizeof c->operator_name);
+	c->last_ms = uv_now(&api->d->loop);
+	uv_timer_start(&c->idle, on_idle, api->d->cfg->api_idle_timeout_ms, 0);
 	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 

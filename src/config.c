@@ -34,13 +34,23 @@
 #define DEADLINE_MIN_MS 1000ull
 #define DEADLINE_MAX_MS 86400000ull
 #define SKEW_MIN_MS 100ull
+/* Quota on a peer's stored entries (H6): at least one largest entry per
+ * window; the window from a second (tests) to a month. */
+#define QUOTA_ENTRIES_MAX 1000000000ull
+#define QUOTA_BYTES_MIN 65536ull
+#define QUOTA_BYTES_MAX (1ull << 40)
+#define QUOTA_WINDOW_MIN_MS 1000ull
+#define QUOTA_WINDOW_MAX_MS (30ull * 86400000ull)
 
 enum sec { SEC_NONE, SEC_STATION, SEC_PEER };
 
 enum key {
 	K_NAME, K_PRIVKEY, K_LISTEN, K_STATEDIR, K_SOCKET, K_TESTINT, K_ALARM,
 	K_TESTDEADLINE, K_TESTTEXT, K_ALARMAFTER, K_RECEIPTTIMEOUT, K_CLOCKSKEW, K_METRICS,
-	K_PUBKEY, K_ENDPOINT, K_PSK, K_KEEPALIVE, K_DEADAFTER, K_COUNT
+	K_PUBKEY, K_ENDPOINT, K_PSK, K_KEEPALIVE, K_DEADAFTER,
+	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
+	K_USER, K_SANDBOX, /* H6 sandbox */
+	K_COUNT
 };
 
 static const struct {
@@ -61,11 +71,18 @@ static const struct {
 	[K_RECEIPTTIMEOUT] = { "ReceiptTimeout", SEC_STATION, 0 },
 	[K_CLOCKSKEW] = { "MaxClockSkew", SEC_STATION, 0 },
 	[K_METRICS] = { "MetricsFile", SEC_STATION, 0 },
+	[K_USER] = { "User", SEC_STATION, 0 },
+	[K_SANDBOX] = { "Sandbox", SEC_STATION, 0 },
 	[K_PUBKEY] = { "PublicKey", SEC_PEER, 0 },
 	[K_ENDPOINT] = { "Endpoint", SEC_PEER, 1 },
 	[K_PSK] = { "PresharedKeyFile", SEC_PEER, 0 },
 	[K_KEEPALIVE] = { "KeepaliveInterval", SEC_PEER, 0 },
 	[K_DEADAFTER] = { "DeadAfter", SEC_PEER, 0 },
+	[K_PASSFILE] = { "PassphraseFile", SEC_STATION, 0 },
+	[K_APIIDLE] = { "ApiIdleTimeout", SEC_STATION, 0 },
+	[K_QUOTAENTRIES] = { "QuotaEntries", SEC_PEER, 0 },
+	[K_QUOTABYTES] = { "QuotaBytes", SEC_PEER, 0 },
+	[K_QUOTAWINDOW] = { "QuotaWindow", SEC_PEER, 0 },
 };
 
 struct parse {
@@ -329,6 +346,29 @@ static int set_test_text(struct parse *p, const char *key, const char *v)
 	return 0;
 }
 
+/* A login name as useradd(8) accepts it by default (the sandbox looks it up
+ * with getpwnam when the daemon starts as root). */
+static int set_user(struct parse *p, const char *key, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= sizeof p->cfg->user) {
+		fail(p, p->lineno, key, "user name too long (max %zu characters)",
+		     sizeof p->cfg->user - 1);
+		return HL_ERR_CONFIG;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+		if ((c >= 'a' && c <= 'z') || c == '_' ||
+		    (i > 0 && ((c >= '0' && c <= '9') || c == '-' || (c == '$' && i == n - 1))))
+			continue;
+		fail(p, p->lineno, key, "bad user name '%s' (a-z 0-9 _ -, not starting with a digit or -)", v);
+		return HL_ERR_CONFIG;
+	}
+	memcpy(p->cfg->user, v, n + 1);
+	return 0;
+}
+
 static int apply_station(struct parse *p, enum key k, const char *key, const char *v)
 {
 	hl_config *c = p->cfg;
@@ -378,9 +418,43 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 				    &c->max_clock_skew_ms);
 	case K_METRICS:
 		return resolve_path(p, key, v, c->metrics_file, sizeof c->metrics_file);
+	case K_USER:
+		return set_user(p, key, v);
+	case K_SANDBOX:
+		if (strcasecmp(v, "yes") != 0 && strcasecmp(v, "no") != 0) {
+			fail(p, p->lineno, key, "want yes or no, not '%s'", v);
+			return HL_ERR_CONFIG;
+		}
+		c->sandbox = strcasecmp(v, "yes") == 0;
+		return 0;
+	case K_PASSFILE:
+		return resolve_path(p, key, v, c->passphrase_file, sizeof c->passphrase_file);
+	case K_APIIDLE:
+		return set_duration(p, key, v, DEADLINE_MIN_MS, 3600000ull, &c->api_idle_timeout_ms);
 	default:
 		return HL_ERR_CONFIG;
 	}
+}
+
+/* A size: bytes, or with a K, M, G or T suffix (powers of 1024). */
+static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	size_t n = strlen(v);
+	uint64_t x = 0, mul = 1;
+	const char *u = n ? strchr(units, v[n - 1]) : NULL;
+
+	if (u) {
+		mul = 1ull << (10 * (unsigned)(u - units + 1));
+		n--;
+	}
+	if (parse_u64(v, n, &x) < 0 || x > QUOTA_BYTES_MAX / mul || x * mul < QUOTA_BYTES_MIN) {
+		fail(p, p->lineno, key, "want a size from 64K to 1T (bytes, or with K, M, G, T), not '%s'",
+		     v);
+		return HL_ERR_CONFIG;
+	}
+	*out = x * mul;
+	return 0;
 }
 
 static int set_pubkey(struct parse *p, const char *key, const char *v)
@@ -444,6 +518,19 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 		}
 		peer->dead_after = (uint32_t)n;
 		return 0;
+	case K_QUOTAENTRIES:
+		if (parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > QUOTA_ENTRIES_MAX) {
+			fail(p, p->lineno, key, "want a whole number from 1 to %llu, not '%s'",
+			     QUOTA_ENTRIES_MAX, v);
+			return HL_ERR_CONFIG;
+		}
+		peer->quota_entries = n;
+		return 0;
+	case K_QUOTABYTES:
+		return set_bytes(p, key, v, &peer->quota_bytes);
+	case K_QUOTAWINDOW:
+		return set_duration(p, key, v, QUOTA_WINDOW_MIN_MS, QUOTA_WINDOW_MAX_MS,
+				    &peer->quota_window_ms);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -547,6 +634,9 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	memcpy(p->peer->name, name, in_n + 1);
 	p->peer->keepalive_ms = 1000;
 	p->peer->dead_after = 3;
+	p->peer->quota_entries = 10000;
+	p->peer->quota_bytes = 256ull << 20;
+	p->peer->quota_window_ms = 86400000ull;
 	p->sec = SEC_PEER;
 }
 
@@ -741,6 +831,8 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	cfg->alarm_after_ms = 30000;
 	cfg->receipt_timeout_ms = 30000;
 	cfg->max_clock_skew_ms = 5000;
+	cfg->sandbox = 1;
+	cfg->api_idle_timeout_ms = 60000;
 	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
 	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {

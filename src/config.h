@@ -27,6 +27,10 @@ typedef struct {
 	char psk_file[HL_MAX_PATH + 1];  /* "" if none */
 	uint64_t keepalive_ms;           /* default 1000 */
 	uint32_t dead_after;             /* missed keepalives, default 3 */
+	/* H6 quota on the peer's entries we store (see line.c): */
+	uint64_t quota_entries;          /* QuotaEntries, default 10000 per window */
+	uint64_t quota_bytes;            /* QuotaBytes, default 256 MiB per window */
+	uint64_t quota_window_ms;        /* QuotaWindow, default 1 d */
 } hl_peer_conf;
 
 typedef struct {
@@ -44,6 +48,10 @@ typedef struct {
 	uint64_t max_clock_skew_ms;      /* MaxClockSkew, default 5 s */
 	char metrics_file[HL_MAX_PATH + 1]; /* MetricsFile, "" = none */
 	char alarm_command[HL_MAX_PATH + 1];
+	char user[33];                   /* User: account to run as when started as root, "" none */
+	int sandbox;                     /* Sandbox = yes|no (seccomp filter), default yes */
+	char passphrase_file[HL_MAX_PATH + 1]; /* H6 PassphraseFile, "" = none */
+	uint64_t api_idle_timeout_ms;    /* H6 ApiIdleTimeout, default 60 s */
 	hl_peer_conf peers[HL_MAX_PEERS];
 	int n_peers;
 } hl_config;

@@ -76,15 +76,21 @@ static void commit_turn(hl_daemon *d)
 	if (hl_store_in_tx(d->store)) {
 		rc = hl_store_commit(d->store);
 		if (rc < 0) {
-			char text[160];
+			char text[300];
 			snprintf(text, sizeof text, "store commit failed (%s): nothing of that moment was kept; peers will resend",
-				 hl_strerror(rc));
+				 hl_store_errmsg(d->store));
 			hl_store_rollback(d->store);
+			/* Back off while the store keeps failing, 0.5 s doubling to 5 s. */
+			d->store_backoff_ms = d->store_backoff_ms ? d->store_backoff_ms * 2 : 500;
+			if (d->store_backoff_ms > 5000)
+				d->store_backoff_ms = 5000;
+			d->store_hold_until_ms = hl_now_ms(d) + d->store_backoff_ms;
 			for (int i = 0; i < d->n_lines; i++) {
 				hl_line_reload(&d->lines[i]);
 				hl_supervise_alarm(&d->lines[i], HL_ALARM_STORE, -1, 1, text);
 			}
 		} else {
+			d->store_backoff_ms = 0;
 			for (int i = 0; i < d->n_lines; i++) {
 				if (hl_alarm_is_open(d->alarms, d->lines[i].line_id, HL_ALARM_STORE, -1))
 					hl_supervise_alarm(&d->lines[i], HL_ALARM_STORE, -1, 0, NULL);
@@ -206,7 +212,9 @@ static int start_listener(hl_daemon *d, char *err, size_t errlen)
 
 int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 {
+	hl_identity *preloaded = d->id; /* hotlined loads an encrypted key itself */
 	memset(d, 0, sizeof *d);
+	d->id = preloaded;
 	d->cfg = cfg;
 	hl_ratelimit_init(&d->handshake_rl, HL_HANDSHAKES_PER_SOURCE_PER_S, HL_HANDSHAKE_BURST);
 	if (uv_loop_init(&d->loop) != 0) {
@@ -216,7 +224,8 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 	int rc = prepare_state_dir(cfg->state_dir, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = hl_keys_load_file(cfg->private_key_file, &d->id, err, errlen);
+	if (!d->id)
+		rc = hl_keys_load_file(cfg->private_key_file, &d->id, err, errlen);
 	if (rc < 0)
 		return rc;
 	char dbpath[HL_MAX_PATH + 32];
@@ -303,6 +312,15 @@ void hl_daemon_free(hl_daemon *d)
 		if (d->alarms)
 			hl_alarms_free(d->alarms);
 		d->alarms = NULL;
+		/* H6: hl_sandbox_enter can fail after a complete init; the loop
+		 * would wait for these for ever (a zeroed handle is UNKNOWN). */
+		uv_handle_t *late[] = { (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,
+					(uv_handle_t *)&d->commit_check,
+					(uv_handle_t *)&d->commit_prepare,
+					(uv_handle_t *)&d->metrics_timer };
+		for (size_t i = 0; i < sizeof late / sizeof late[0]; i++)
+			if (late[i]->type != UV_UNKNOWN_HANDLE && !uv_is_closing(late[i]))
+				uv_close(late[i], NULL);
 		uv_run(&d->loop, UV_RUN_NOWAIT);
 	}
 	uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -314,4 +332,7 @@ void hl_daemon_free(hl_daemon *d)
 	if (d->id)
 		hl_keys_free(d->id);
 	d->id = NULL;
+	/* H6: also the PSK of a line whose init failed after loading it. */
+	for (size_t i = 0; i < HL_MAX_PEERS; i++)
+		sodium_memzero(d->lines[i].psk, sizeof d->lines[i].psk);
 }

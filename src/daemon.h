@@ -71,6 +71,7 @@ typedef struct {
 	unsigned backoff_ms;
 	uint64_t up_since_ms;    /* current session up since (failback hysteresis) */
 	uint64_t down_since_ms;  /* no session since (0 while up) */
+	uint64_t last_fail_ms;   /* an established session last died then, 0 never */
 	uint64_t last_rtt_event_ms;
 } hl_path;
 
@@ -113,6 +114,12 @@ struct hl_line {
 	double clock_offset_ms;  /* peer wall clock minus ours, from PONGs */
 	int clock_known;
 	int was_up;
+	/* H6 quota on the peer's stored entries (line.c), per QuotaWindow. */
+	uint64_t quota_start_ms; /* monotonic start of the current window */
+	uint64_t quota_entries, quota_bytes; /* stored in it */
+	uint64_t quota_dropped;  /* entries not stored for the quota in it */
+	int quota_over;          /* quota alarm raised in this window */
+	int want_resend;         /* ask the peer to resend after a failed commit */
 };
 
 /* Something to do once the current transaction is durable. */
@@ -137,6 +144,8 @@ struct hl_daemon {
 	hl_after *after_head, *after_tail;
 	hl_session *sessions;
 	unsigned half_open;      /* responder sessions still in handshake */
+	uint64_t store_hold_until_ms; /* after a failed commit, entries wait until then */
+	unsigned store_backoff_ms;
 	hl_ratelimit handshake_rl; /* per source address */
 	hl_api *api;
 	hl_alarms *alarms;
@@ -151,7 +160,8 @@ struct hl_daemon {
 uint64_t hl_now_ms(const hl_daemon *d);
 uint64_t hl_wall_ms(void);
 
-/* daemon.c */
+/* daemon.c. hl_daemon_init uses (and then owns) d->id if the caller set it,
+ * else loads the configured key file; every other field is reset. */
 int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen);
 int hl_daemon_run(hl_daemon *d);
 void hl_daemon_free(hl_daemon *d);
@@ -218,10 +228,15 @@ int hl_line_hello(hl_line *l, hl_session *s);
 int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 /* After a commit: receipts out, resume streaming. */
 void hl_line_committed(hl_line *l);
-/* After a failed commit: reload heads from the store, drop the session. */
+/* After a failed commit: reload heads from the store; the peer is asked to
+ * resend (hl_line_store_retry, from the tick) once the hold has passed. */
 void hl_line_reload(hl_line *l);
+void hl_line_store_retry(hl_line *l);
 void hl_line_pump(hl_line *l);
 const char *hl_line_state(const hl_line *l);
+/* From the tick: a new quota window clears the quota alarm and asks the peer
+ * to resend what was not stored. */
+void hl_line_quota_tick(hl_line *l, uint64_t now);
 
 /* Appends a new own entry (in the turn's transaction). */
 typedef struct {

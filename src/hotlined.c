@@ -6,46 +6,80 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "err.h"
 #include "log.h"
+#include "passphrase.h"
+#include "sandbox.h"
 
 #define HOTLINE_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hotlined -c FILE [--check-config] [-v]\n"
+	fprintf(f, "usage: hotlined -c FILE [--passphrase-fd N] [--check-config] [-v]\n"
 		   "       hotlined --help | --version\n"
 		   "\n"
 		   "Runs a hotline station in the foreground; logs go to stderr.\n"
 		   "  -c, --config FILE   configuration file (or HOTLINE_CONFIG)\n"
+		   "      --passphrase-fd N  an encrypted key's passphrase: one line on fd N\n"
+		   "                      (else PassphraseFile, else asked on the terminal)\n"
 		   "      --check-config  check the configuration and keys, then exit\n"
 		   "  -v, --verbose       log debugging detail\n"
 		   "SIGTERM or SIGINT stops it cleanly. See hotlined(8).\n");
 }
 
+/* ---- H6 key protection: the identity, with its passphrase if encrypted.
+ * From --passphrase-fd, else PassphraseFile, else the terminal (only if
+ * stdin is one: a service must fail, not wait for an answer). ---- */
+static int load_identity(const hl_config *cfg, int pass_fd, hl_identity **id)
+{
+	const char *key = cfg->private_key_file;
+	hl_passphrase pp = { NULL, 0 };
+	char err[HL_MAX_PATH + 512] = "", prompt[HL_MAX_PATH + 32];
+	int rc = hl_keys_file_is_encrypted(key, err, sizeof err);
+
+	*id = NULL;
+	if (rc == 1) {
+		if (pass_fd >= 0) {
+			rc = hl_passphrase_read_fd(pass_fd, &pp, err, sizeof err);
+			if (pass_fd > STDERR_FILENO)
+				close(pass_fd); /* nothing more to read there */
+		} else if (cfg->passphrase_file[0]) {
+			rc = hl_passphrase_read_file(cfg->passphrase_file, &pp, err, sizeof err);
+		} else if (isatty(STDIN_FILENO)) {
+			snprintf(prompt, sizeof prompt, "Passphrase of %s", key);
+			rc = hl_passphrase_prompt(prompt, 0, &pp, err, sizeof err);
+		} else {
+			snprintf(err, sizeof err, "%s: the key is encrypted; give its passphrase with "
+				 "--passphrase-fd N or PassphraseFile, or start hotlined on a terminal", key);
+			rc = HL_ERR_STATE;
+		}
+	}
+	if (rc >= 0)
+		rc = hl_keys_load_file_pw(key, pp.p, pp.len, id, err, sizeof err);
+	hl_passphrase_free(&pp);
+	if (rc < 0)
+		fprintf(stderr, "hotlined: %s\n", err);
+	return rc < 0 ? -1 : 0;
+}
+/* ---- end H6 key protection ---- */
+
+/* The key itself was loaded (and so checked) by load_identity. */
 static int check_config(const hl_config *cfg)
 {
 	char err[512] = "";
-	hl_identity *id = NULL;
-	int rc = hl_keys_load_file(cfg->private_key_file, &id, err, sizeof err);
-	if (rc < 0) {
-		fprintf(stderr, "hotlined: %s\n", err);
-		return 1;
-	}
 	for (int i = 0; i < cfg->n_peers; i++) {
 		uint8_t psk[HL_PSK_LEN];
 		if (cfg->peers[i].psk_file[0] &&
 		    hl_keys_load_psk(cfg->peers[i].psk_file, psk, err, sizeof err) < 0) {
 			fprintf(stderr, "hotlined: %s\n", err);
-			hl_keys_free(id);
 			return 1;
 		}
 		sodium_memzero(psk, sizeof psk);
 	}
-	hl_keys_free(id);
 	printf("%s: configuration OK (station %s, %d peer(s))\n", cfg->path, cfg->name, cfg->n_peers);
 	return 0;
 }
@@ -55,17 +89,25 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'k' },
+		{ "passphrase-fd", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = getenv("HOTLINE_CONFIG");
-	int check = 0, verbose = 0, c;
+	int check = 0, verbose = 0, pass_fd = -1, c;
 	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'k': check = 1; break;
+		case 'P':
+			pass_fd = hl_passphrase_parse_fd(optarg);
+			if (pass_fd < 0) {
+				fprintf(stderr, "hotlined: --passphrase-fd wants a file descriptor number\n");
+				return 2;
+			}
+			break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("hotlined " HOTLINE_VERSION "\n"); return 0;
@@ -92,8 +134,22 @@ int main(int argc, char **argv)
 		free(cfg);
 		return 1;
 	}
+	/* H6 sandbox: non-dumpable before any key is read; root without User
+	 * is refused here, before anything is created. */
+	hl_sandbox sb;
+	if (hl_sandbox_prepare(&sb, cfg, check, err, sizeof err) < 0) {
+		fprintf(stderr, "hotlined: %s\n", err);
+		free(cfg);
+		return 1;
+	}
+	hl_identity *id = NULL;
+	if (load_identity(cfg, pass_fd, &id) < 0) {
+		free(cfg);
+		return 1;
+	}
 	if (check) {
 		int r = check_config(cfg);
+		hl_keys_free(id);
 		free(cfg);
 		return r;
 	}
@@ -101,11 +157,15 @@ int main(int argc, char **argv)
 	hl_daemon *d = calloc(1, sizeof *d);
 	if (!d) {
 		fprintf(stderr, "hotlined: out of memory\n");
+		hl_keys_free(id);
 		free(cfg);
 		return 1;
 	}
+	d->id = id; /* the daemon takes it over (and frees it) */
 	int rc = 1;
 	if (hl_daemon_init(d, cfg, err, sizeof err) < 0)
+		fprintf(stderr, "hotlined: %s\n", err);
+	else if (hl_sandbox_enter(&sb, d, err, sizeof err) < 0) /* H6: drop root, seccomp */
 		fprintf(stderr, "hotlined: %s\n", err);
 	else
 		rc = hl_daemon_run(d);

@@ -64,6 +64,7 @@ int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, 
 	l->d = d;
 	l->peer = peer;
 	l->rtt_ms = -1;
+	l->quota_start_ms = hl_now_ms(d);
 	hl_line_id(&d->id->pub, &peer->key, l->line_id);
 	if (peer->psk_file[0]) {
 		int rc = hl_keys_load_psk(peer->psk_file, l->psk, err, errlen);
@@ -202,6 +203,62 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	return 0;
 }
 
+/* ---- H6: quota on the peer's stored entries ----
+ * A peer (or whoever holds its key) sending valid entries without end must
+ * not fill our disk. Per QuotaWindow at most QuotaEntries of its entries and
+ * QuotaBytes of their encodings are stored; past that its new entries are
+ * dropped: not stored, so not receipted (the peer keeps them, and its own
+ * no-receipt alarm fires) and the quota alarm is raised here. A new window
+ * clears the alarm and asks the peer to resend. The count is kept in memory
+ * only: a restart begins a new window (a peer cannot cause a restart). */
+static void quota_roll(hl_line *l, uint64_t now)
+{
+	if (now - l->quota_start_ms < l->peer->quota_window_ms)
+		return;
+	l->quota_start_ms = now;
+	l->quota_entries = l->quota_bytes = 0;
+	if (!l->quota_over)
+		return;
+	hl_log(HL_LOG_NOTICE, "%s: new quota window; %llu entries were not stored in the last one",
+	       l->peer->name, (unsigned long long)l->quota_dropped);
+	l->quota_over = 0;
+	l->quota_dropped = 0;
+	hl_supervise_alarm(l, HL_ALARM_QUOTA, -1, 0, NULL);
+	uint8_t w[HL_WANT_LEN];
+	hl_be64_put(w, l->peer_seq + 1);
+	hl_path_broadcast(l, HL_REC_WANT, w, sizeof w);
+}
+
+void hl_line_quota_tick(hl_line *l, uint64_t now)
+{
+	quota_roll(l, now);
+}
+
+/* 1 if an entry of len bytes may be stored (and counts it), else 0. */
+static int quota_admit(hl_line *l, size_t len)
+{
+	const hl_peer_conf *pc = l->peer;
+	quota_roll(l, hl_now_ms(l->d));
+	if (!l->quota_over && l->quota_entries < pc->quota_entries &&
+	    len <= pc->quota_bytes - l->quota_bytes) {
+		l->quota_entries++;
+		l->quota_bytes += len;
+		return 1;
+	}
+	l->quota_dropped++;
+	if (!l->quota_over) {
+		char text[300];
+		l->quota_over = 1;
+		snprintf(text, sizeof text, "%s sent more than its quota (%llu entries or %llu bytes per %llu s): "
+			 "its new entries are not stored until the window ends",
+			 pc->name, (unsigned long long)pc->quota_entries,
+			 (unsigned long long)pc->quota_bytes,
+			 (unsigned long long)(pc->quota_window_ms / 1000u));
+		hl_supervise_alarm(l, HL_ALARM_QUOTA, -1, 1, text);
+	}
+	return 0;
+}
+
 static int view_peer_hash(void *ctx, uint64_t seq, uint8_t out[32])
 {
 	return peer_author_hash(ctx, seq, out);
@@ -216,6 +273,12 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 {
 	hl_entry e;
 	uint8_t hash[32];
+	if (hl_now_ms(l->d) < l->d->store_hold_until_ms) {
+		/* The store just failed (a full disk): drop, and ask again later,
+		 * rather than fail one commit per arriving entry. */
+		l->want_resend = 1;
+		return 0;
+	}
 	int rc = hl_entry_decode(body, len, &e);
 	if (rc < 0) {
 		hl_log(HL_LOG_WARN, "%s: malformed entry refused: %s", l->peer->name, hl_strerror(rc));
@@ -237,6 +300,8 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		return 0;
 	}
 	if (rc == HL_ERR_GAP) {
+		if (l->quota_over)
+			return 0; /* a resend now would only be dropped again */
 		if (s->want_sent != l->peer_seq + 1) {
 			uint8_t w[HL_WANT_LEN];
 			s->want_sent = l->peer_seq + 1;
@@ -259,6 +324,8 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		       (unsigned long long)e.seq, hl_strerror(rc));
 		return rc;
 	}
+	if (!quota_admit(l, len))
+		return 0;
 	rc = hl_daemon_tx(l->d);
 	if (rc < 0)
 		return rc;
@@ -349,6 +416,9 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 		if (from == 0 || from > l->own_durable + 1)
 			return HL_ERR_INVAL;
 		s->send_next = from;
+		/* We stream on the active session, wherever the WANT came in. */
+		if (l->session && l->session != s && l->session->send_next > from)
+			l->session->send_next = from;
 		hl_line_pump(l);
 		return 0;
 	}
@@ -393,9 +463,19 @@ void hl_line_reload(hl_line *l)
 	if (load_heads(l) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
 	l->need_receipt = 0;
-	for (int i = 0; i < l->n_slots; i++)
-		if (l->paths[i].session)
-			hl_session_close(l->paths[i].session, "store commit failed");
+	/* The sessions stay up: the peer's entries of the lost turn are asked
+	 * for again once the store may take them (hl_line_store_retry). */
+	l->want_resend = 1;
+}
+
+void hl_line_store_retry(hl_line *l)
+{
+	if (!l->want_resend || hl_now_ms(l->d) < l->d->store_hold_until_ms)
+		return;
+	l->want_resend = 0;
+	uint8_t w[HL_WANT_LEN];
+	hl_be64_put(w, l->peer_durable + 1);
+	hl_path_broadcast(l, HL_REC_WANT, w, sizeof w);
 }
 
 const char *hl_line_state(const hl_line *l)

@@ -18,6 +18,7 @@
 #define RTO_MIN_MS 250.0
 #define RTO_UNKNOWN_MS 1000.0
 #define FAILBACK_AFTER_MS 10000u /* a better path must be up this long first */
+#define STABLE_AFTER_MS 5000u   /* a session this old resets the dial backoff */
 #define REKEY_AFTER_MS 120000u  /* DESIGN: fresh handshake at least every 120 s */
 #define REJECT_AFTER_MS 180000u /* a session nobody rekeyed is closed */
 
@@ -79,12 +80,14 @@ static void schedule_dial(hl_path *p)
 }
 
 /* Dials every configured path that has no session, now, without waiting for
- * its backoff: the first to complete a handshake carries the traffic. */
-static void dial_all_now(hl_line *l)
+ * its backoff: the first to complete a handshake carries the traffic. The
+ * path that just failed (except) keeps its backoff, so a fault that kills
+ * every new session (a full disk at the peer) does not become a storm. */
+static void dial_all_now(hl_line *l, const hl_path *except)
 {
 	for (int i = 0; i < l->n_paths; i++) {
 		hl_path *p = &l->paths[i];
-		if (p->session || p->dialing)
+		if (p->session || p->dialing || p == except)
 			continue;
 		uv_timer_stop(&p->dial_timer);
 		dial(p);
@@ -192,7 +195,6 @@ int hl_line_session_up(hl_line *l, hl_session *s)
 	if (!old)
 		p->up_since_ms = now;
 	p->down_since_ms = 0;
-	p->backoff_ms = BACKOFF_MIN_MS;
 	uv_timer_stop(&p->dial_timer);
 	l->last_traffic_ms = now;
 	if (!old)
@@ -218,6 +220,7 @@ void hl_line_session_down(hl_line *l, hl_session *s)
 	p->session = NULL;
 	p->up_since_ms = 0;
 	p->down_since_ms = hl_now_ms(l->d);
+	p->last_fail_ms = p->down_since_ms;
 	hl_log(HL_LOG_NOTICE, "%s path %d (%s): down", l->peer->name, p->index, path_name(p));
 	if (!l->d->stopping)
 		hl_supervise_event(l, HL_EV_PATH_DOWN, p->index, 0, NULL);
@@ -225,7 +228,7 @@ void hl_line_session_down(hl_line *l, hl_session *s)
 		l->session = NULL;
 		hl_path_choose(l);
 		if (!l->session)
-			dial_all_now(l);
+			dial_all_now(l, p);
 	}
 	schedule_dial(p);
 }
@@ -244,9 +247,11 @@ void hl_path_choose(hl_line *l)
 	int cur = l->active;
 	hl_session *cs = cur >= 0 ? l->paths[cur].session : NULL;
 	int cur_ok = cs && cs == l->session && cs->state == HL_SS_UP && cs->hello_rx && !cs->suspect;
-	/* Hysteresis: move back to a better path only once it has been up for a
-	 * while, so a flapping link does not drag traffic back and forth. */
-	if (cur_ok && best >= 0 && best < cur && now - l->paths[best].up_since_ms < FAILBACK_AFTER_MS)
+	/* Hysteresis: move back to a better path that has failed only once it has
+	 * been up for a while, so a flapping link does not drag traffic back and
+	 * forth. A path that never failed (start-up) is taken at once. */
+	if (cur_ok && best >= 0 && best < cur && l->paths[best].last_fail_ms &&
+	    now - l->paths[best].up_since_ms < FAILBACK_AFTER_MS)
 		best = cur;
 	if (cur_ok && best == cur)
 		return;
@@ -359,6 +364,9 @@ static void tick_session(hl_line *l, hl_path *p, hl_session *s, uint64_t now)
 	}
 	if (now - s->last_ping_ms >= ka)
 		send_ping(l, s, now);
+	/* Only a session that lasted earns the next dial without backoff. */
+	if (now - s->up_ms > STABLE_AFTER_MS)
+		p->backoff_ms = BACKOFF_MIN_MS;
 }
 
 static void on_tick(uv_timer_t *t)
@@ -377,12 +385,13 @@ static void on_tick(uv_timer_t *t)
 		       l->peer->name, l->active, (unsigned long long)(now - a->unacked_since_ms), rto_ms(a));
 		a->suspect = 1;
 		a->unacked_since_ms = 0;
-		dial_all_now(l);
+		dial_all_now(l, NULL);
 		hl_path_choose(l);
 	} else {
 		hl_path_choose(l); /* failback once a better path has been up long enough */
 	}
 	hl_linktest_tick(l, now);
+	hl_line_store_retry(l);
 	if (!l->d->stopping)
 		hl_supervise_tick(l, now);
 	if (!l->session && !l->stopped)

@@ -23,6 +23,8 @@ int hl_store_begin(hl_store *st);
 int hl_store_commit(hl_store *st);   /* durable (fsync) when it returns 0 */
 int hl_store_rollback(hl_store *st);
 int hl_store_in_tx(const hl_store *st);
+/* The backend's words for its last error ("database or disk is full"). */
+const char *hl_store_errmsg(hl_store *st);
 
 /* Summary columns are copies of fields of the encoding, kept for listing. */
 typedef struct {

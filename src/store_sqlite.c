@@ -191,8 +191,8 @@ static int prepare_file(const char *path, char *err, size_t errlen)
 		set_err(err, errlen, "%s: not a regular file", path);
 		return HL_ERR_IO;
 	} else if (sb.st_mode & 077) {
-		set_err(err, errlen, "%s: mode %04o is too open (want 0600)", path,
-			(unsigned)(sb.st_mode & 07777));
+		set_err(err, errlen, "%s: mode %04o is too open; run: chmod 600 %s", path,
+			(unsigned)(sb.st_mode & 07777), path);
 		return HL_ERR_PERM;
 	}
 	if (e) {
@@ -398,4 +398,9 @@ int hl_store_rollback(hl_store *st)
 int hl_store_in_tx(const hl_store *st)
 {
 	return st ? st->in_tx : 0;
+}
+
+const char *hl_store_errmsg(hl_store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
 }

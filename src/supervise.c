@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "err.h"
 #include "events.h"
 #include "log.h"
 
@@ -16,7 +17,7 @@ void hl_supervise_event(hl_line *l, int kind, int path, double value, const char
 {
 	int rc = hl_events_record(l->d->store, l->line_id, hl_wall_ms(), kind, path, value, text);
 	if (rc < 0)
-		hl_log(HL_LOG_WARN, "%s: cannot store a link event: %d", l->peer->name, rc);
+		hl_log(HL_LOG_WARN, "%s: cannot store a link event: %s", l->peer->name, hl_strerror(rc));
 }
 
 void hl_supervise_alarm(hl_line *l, int kind, int path, int on, const char *text)
@@ -121,4 +122,5 @@ void hl_supervise_tick(hl_line *l, uint64_t now)
 	paths(l, now);
 	receipts(l, now);
 	clock_skew(l);
+	hl_line_quota_tick(l, now);
 }

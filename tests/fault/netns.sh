@@ -159,6 +159,7 @@ write_config() {
 		echo "Listen = 0.0.0.0:$PORT"
 		echo "StateDir = state"
 		echo "Socket = hotline.sock"
+		echo "User = root"  # these tests run as root (namespaces)
 		echo
 		echo "[Peer $p]"
 		echo "PublicKey = ${PUB[$p]}"

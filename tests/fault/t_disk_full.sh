@@ -48,9 +48,13 @@ check "bravo reports the error (log: ${why:-nothing})" reported
 # a pass/fail criterion: the issue sets no bound).
 churn=$(tail -n +"$((l_full + 1))" "$T/bravo/log" | grep -c 'closed: ')
 info "bravo closed $churn connections in $((SECONDS - t_full)) s while its disk was full"
+# A full disk must not turn into a reconnect storm: the sessions stay up and
+# the peer is asked to resend once the store may take entries again.
+check "no reconnect storm while the disk is full ($churn connections closed)" [ "$churn" -le 10 ]
 rm -f "$T/bravo/state/filler" "$T/bravo/state/filler2"
 t_free=$SECONDS
 if wait_until "$FAULT_SETTLE" all_receipted alpha; then
+	[ -n "${SHOWLOG:-}" ] && tail -n +"$((l_full + 1))" "$T/bravo/log" | head -60 >&2
 	pass "everything receipted $((SECONDS - t_free)) s after space returned (disk full for $((t_free - t_full)) s)"
 else
 	fail "not everything receipted within $FAULT_SETTLE s of space returning: alpha $(line_json alpha)"

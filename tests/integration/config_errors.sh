@@ -169,6 +169,9 @@ PrivateKeyFile = station.key
 Listen = 127.0.0.1:$PORT
 StateDir = state
 Socket = hotline.sock"
+# Started as root, a station must name its account (see sandbox.sh).
+[ "$(id -u)" -eq 0 ] && STATION="$STATION
+User = root"
 
 # --- syntax and value errors: FILE:LINE: KEY: message -----------------------
 

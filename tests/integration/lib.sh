@@ -71,6 +71,8 @@ write_config() {
 		echo "Listen = 127.0.0.1:${PORT[$n]}"
 		echo "StateDir = state"
 		echo "Socket = hotline.sock"
+		# Started as root, a station must name its account (sandbox.sh).
+		[ "$(id -u)" -eq 0 ] && echo "User = ${STATION_USER:-root}"
 		[ -n "${STATION_EXTRA:-}" ] && printf '%s\n' "$STATION_EXTRA"
 		for p in "$@"; do
 			echo

@@ -204,6 +204,46 @@ static void test_supervision_keys(void **state)
 	free(c);
 }
 
+/* H6 keys: defaults and values. */
+#define H6_ST "[Station]\nName = a\nPrivateKeyFile = /k\nStateDir = /s\n"
+static void test_h6_keys(void **state)
+{
+	char path[128], want[256], err[512];
+	hl_config *c = new_cfg();
+	(void)state;
+
+	snprintf(path, sizeof path, "%s/h6.conf", tmpdir);
+	write_conf(path, H6_ST "[Peer x]\nPublicKey = @PK1@\n");
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
+	assert_string_equal(c->passphrase_file, "");
+	assert_int_equal(c->api_idle_timeout_ms, 60000);
+	assert_int_equal(c->peers[0].quota_entries, 10000);
+	assert_int_equal(c->peers[0].quota_bytes, 256u << 20);
+	assert_int_equal(c->peers[0].quota_window_ms, 86400000);
+
+	write_conf(path, H6_ST "PassphraseFile = secrets/pass\nApiIdleTimeout = 5s\n"
+			 "[Peer x]\nPublicKey = @PK1@\nQuotaEntries = 5\nQuotaBytes = 64K\n"
+			 "QuotaWindow = 1h\n"
+			 "[Peer y]\nPublicKey = @PK2@\nQuotaBytes = 1T\nQuotaEntries = 1000000000\n");
+	int rc = hl_config_load(path, c, err, sizeof err);
+	if (rc != 0)
+		fail_msg("load: %d %s", rc, err);
+	snprintf(want, sizeof want, "%s/secrets/pass", tmpdir);
+	assert_string_equal(c->passphrase_file, want);
+	assert_int_equal(c->api_idle_timeout_ms, 5000);
+	assert_int_equal(c->peers[0].quota_entries, 5);
+	assert_int_equal(c->peers[0].quota_bytes, 65536);
+	assert_int_equal(c->peers[0].quota_window_ms, 3600000);
+	assert_int_equal(c->peers[1].quota_bytes, 1ull << 40);
+	assert_int_equal(c->peers[1].quota_entries, 1000000000);
+	assert_int_equal(c->peers[1].quota_window_ms, 86400000);
+
+	write_conf(path, H6_ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 3M\n");
+	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
+	assert_int_equal(c->peers[0].quota_bytes, 3u << 20);
+	free(c);
+}
+
 static void test_relative_paths(void **state)
 {
 	char dir[128], path[160], want[512], err[512], cwd[4096];
@@ -311,6 +351,21 @@ static const struct bad bads[] = {
 	{ ST "TestText = \xc0\xaf overlong\n", 5, "TestText" },
 	{ ST "TestText = a\nTestText = b\n", 6, "TestText" },
 	{ ST "[Peer x]\nPublicKey = @PK1@\nMetricsFile = /m.prom\n", 7, "MetricsFile" },
+	/* H6: quota, API idle timeout, passphrase file */
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaEntries = 0\n", 7, "QuotaEntries" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaEntries = many\n", 7, "QuotaEntries" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 1000\n", 7, "QuotaBytes" }, /* < 64K */
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 2T\n", 7, "QuotaBytes" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 10Q\n", 7, "QuotaBytes" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = M\n", 7, "QuotaBytes" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 99999999999999999999K\n", 7, "QuotaBytes" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 18014398509481984K\n", 7, "QuotaBytes" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaWindow = 500ms\n", 7, "QuotaWindow" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaWindow = 31d\n", 7, "QuotaWindow" },
+	{ ST "ApiIdleTimeout = 0\n", 5, "ApiIdleTimeout" },
+	{ ST "ApiIdleTimeout = 2h\n", 5, "ApiIdleTimeout" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nPassphraseFile = /p\n", 7, "PassphraseFile" },
+	{ ST "QuotaEntries = 5\n", 5, "QuotaEntries" },                /* [Peer] only */
 	{ "[Peer x]\nPublicKey = @PK1@\n", 2, "[Station]" },           /* no [Station] */
 	{ "", 1, "[Station]" },
 };
@@ -450,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_good_round_trip),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_supervision_keys),
+		cmocka_unit_test(test_h6_keys),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_unreadable),

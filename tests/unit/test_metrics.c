@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "metrics.h"
+#include "testutil.h"
 
 static const char STATUS[] =
 	"{\"ok\":true,\"station\":\"washington\",\"lines\":["
@@ -76,13 +77,15 @@ static const char EXPECTED[] =
 	"hotline_alarms_open{peer=\"moscow\",kind=\"equivocation\"} 0\n"
 	"hotline_alarms_open{peer=\"moscow\",kind=\"clock-skew\"} 0\n"
 	"hotline_alarms_open{peer=\"moscow\",kind=\"store\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"quota\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"line-down\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"path-down\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"test-missed\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"no-receipt\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"equivocation\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"clock-skew\"} 0\n"
-	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"store\"} 0\n";
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"store\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"quota\"} 0\n";
 
 typedef struct {
 	char dir[256];
@@ -93,12 +96,8 @@ typedef struct {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
-	const char *t = getenv("TMPDIR");
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof f->dir, "%s/hl-metrics-XXXXXX", t && *t ? t : "/tmp");
-	if (!mkdtemp(f->dir))
+	if (!f || tu_mkdtemp(f->dir, sizeof f->dir, "metrics") < 0)
 		return -1;
 	snprintf(f->path, sizeof f->path, "%s/hotline.prom", f->dir);
 	snprintf(f->tmp, sizeof f->tmp, "%s.tmp", f->path);
@@ -110,10 +109,7 @@ static int teardown(void **state)
 {
 	fixture *f = *state;
 
-	unlink(f->path);
-	rmdir(f->tmp);
-	unlink(f->tmp);
-	rmdir(f->dir);
+	tu_rmrf(f->dir);
 	free(f);
 	return 0;
 }
@@ -121,13 +117,8 @@ static int teardown(void **state)
 static char *slurp(const char *path)
 {
 	static char buf[16384];
-	FILE *fp = fopen(path, "r");
-	size_t n;
 
-	assert_non_null(fp);
-	n = fread(buf, 1, sizeof buf - 1, fp);
-	buf[n] = '\0';
-	fclose(fp);
+	assert_int_equal(tu_read_file(path, buf, sizeof buf), 0);
 	return buf;
 }
 

@@ -1,0 +1,232 @@
+/* api_request.c — turns one local-API request line into a checked
+ * hl_api_request: a JSON object without duplicate keys, a known "cmd", only
+ * that command's fields, each of its type and within its range. */
+#include "api_request.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "entry.h"
+#include "err.h"
+#include "export.h"
+#include "limits.h"
+#include "text.h"
+#include "transcript.h"
+
+static const struct {
+	const char *name;
+	hl_api_cmd cmd;
+} commands[] = {
+	{ "status", HL_API_STATUS }, { "inbox", HL_API_INBOX }, { "log", HL_API_LOG },
+	{ "send", HL_API_SEND },     { "test", HL_API_TEST },   { "report", HL_API_REPORT },
+	{ "export", HL_API_EXPORT },
+};
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return HL_ERR_INVAL;
+}
+
+/* The syntax of a [Peer NAME] in the configuration: a name outside it can
+ * name no configured peer, so it is refused as one that is not there. */
+static int peer_name_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 1 || n > HL_MAX_NAME)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Commands other than send and export: "peer" first (their older reply for
+ * any bad peer), then anything but the command's own fields is refused. */
+static int peer_field(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	r->peer = json_string_value(json_object_get(req, "peer"));
+	if (!peer_name_valid(r->peer))
+		return refuse(err, errlen, "%s: no such peer in the configuration", r->name);
+	return 0;
+}
+
+static int only_fields(json_t *req, const hl_api_request *r, const char *fmt, char *err,
+		       size_t errlen)
+{
+	json_error_t jerr;
+	json_t *a = NULL, *b = NULL, *c = NULL;
+
+	/* Every key named in fmt is optional here ("s?o"): this pass only
+	 * finds the ones left over. */
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, fmt, "cmd", &a, "peer", &b, "since_ms", &c) != 0)
+		return refuse(err, errlen, "%s: %s", r->name, jerr.text);
+	return 0;
+}
+
+static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL, *prec = "routine";
+	json_error_t jerr;
+
+	r->lang = "en";
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s}", "cmd", &cmd,
+			   "peer", &r->peer, "text", &r->text, &r->text_len, "precedence", &prec,
+			   "lang", &r->lang) != 0)
+		return refuse(err, errlen, "send: %s", jerr.text);
+	if (!peer_name_valid(r->peer))
+		return refuse(err, errlen, "send: no such peer in the configuration");
+	r->precedence = hl_precedence_parse(prec);
+	if (r->precedence < 0)
+		return refuse(err, errlen,
+			      "send: precedence must be flash, immediate, priority or routine");
+	if (r->text_len == 0 || r->text_len > HL_MAX_BODY ||
+	    !hl_text_valid((const uint8_t *)r->text, r->text_len))
+		return refuse(err, errlen, "send: text must be 1 to %u bytes of UTF-8 without "
+			      "control characters", HL_MAX_BODY);
+	if (!hl_lang_valid(r->lang, strlen(r->lang)))
+		return refuse(err, errlen, "send: lang must be a language tag such as en or ru");
+	return 0;
+}
+
+static int parse_export(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL, *kind = "full";
+	json_error_t jerr;
+
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s?s}", "cmd", &cmd,
+			   "peer", &r->peer, "kind", &kind, "from", &r->from, "to", &r->to) != 0)
+		return refuse(err, errlen, "export: %s", jerr.text);
+	if (!peer_name_valid(r->peer))
+		return refuse(err, errlen, "export: no such peer in the configuration");
+	if (strcmp(kind, "full") == 0)
+		r->export_kind = HL_HLT_FULL;
+	else if (strcmp(kind, "proof") == 0)
+		r->export_kind = HL_HLT_PROOF;
+	else
+		return refuse(err, errlen, "export: kind must be full or proof");
+	if (!r->from && !r->to)
+		return 0;
+	if (r->export_kind == HL_HLT_PROOF)
+		return refuse(err, errlen, "export: a proof takes no range");
+	r->export_kind = HL_HLT_RANGE;
+	if ((r->from && hl_export_parse_bound(r->from, &r->from_seq, &r->from_ms) < 0) ||
+	    (r->to && hl_export_parse_bound(r->to, &r->to_seq, &r->to_ms) < 0))
+		return refuse(err, errlen, "export: --from/--to take a seq (e.g. 120) or a UTC time "
+			      "(e.g. 2026-11-27T03:00:00Z)");
+	if ((r->from_seq || r->to_seq) && (r->from_ms || r->to_ms))
+		return refuse(err, errlen, "export: give both bounds as seqs or both as times");
+	return 0;
+}
+
+static int parse_report(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	json_t *since;
+	int rc = peer_field(req, r, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	since = json_object_get(req, "since_ms");
+	if (since) {
+		/* jansson refuses integers beyond json_int_t when parsing. */
+		if (!json_is_integer(since) || json_integer_value(since) < 0)
+			return refuse(err, errlen, "report: since_ms must be a non-negative integer");
+		r->has_since = 1;
+		r->since_ms = (uint64_t)json_integer_value(since);
+	}
+	return only_fields(req, r, "{s?o, s?o, s?o}", err, errlen);
+}
+
+static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	int rc;
+
+	switch (r->cmd) {
+	case HL_API_SEND:
+		return parse_send(req, r, err, errlen);
+	case HL_API_EXPORT:
+		return parse_export(req, r, err, errlen);
+	case HL_API_REPORT:
+		return parse_report(req, r, err, errlen);
+	case HL_API_LOG:
+	case HL_API_TEST:
+		if ((rc = peer_field(req, r, err, errlen)) < 0)
+			return rc;
+		return only_fields(req, r, "{s?o, s?o}", err, errlen);
+	case HL_API_STATUS:
+	case HL_API_INBOX:
+		return only_fields(req, r, "{s?o}", err, errlen);
+	case HL_API_NONE:
+		break;
+	}
+	return refuse(err, errlen, "unknown command");
+}
+
+int hl_api_request_parse(const char *line, size_t len, hl_api_request *out, char *err,
+			 size_t errlen)
+{
+	json_error_t jerr;
+	const char *cmd;
+	json_t *req;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out)
+		return HL_ERR_INVAL;
+	memset(out, 0, sizeof *out);
+	if (!line && len)
+		return refuse(err, errlen, "request is not a JSON object: no data");
+	/* Without JSON_DISABLE_EOF_CHECK anything after the object is refused;
+	 * without JSON_ALLOW_NUL no string holds a NUL, so strlen is its length;
+	 * jansson caps nesting depth (2048) and refuses out-of-range numbers. */
+	req = json_loadb(line ? line : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req || !json_is_object(req)) {
+		rc = refuse(err, errlen, "request is not a JSON object: %s",
+			    req ? "wrong type" : jerr.text);
+		json_decref(req);
+		return rc;
+	}
+	out->json = req;
+	cmd = json_string_value(json_object_get(req, "cmd"));
+	if (!cmd) {
+		rc = refuse(err, errlen, "request has no \"cmd\"");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(cmd, commands[i].name) == 0) {
+			out->cmd = commands[i].cmd;
+			out->name = commands[i].name;
+			break;
+		}
+	}
+	rc = parse_command(req, out, err, errlen);
+out:
+	if (rc < 0) {
+		json_decref(req);
+		memset(out, 0, sizeof *out);
+	}
+	return rc;
+}
+
+void hl_api_request_free(hl_api_request *r)
+{
+	if (!r)
+		return;
+	json_decref(r->json);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,51 @@
+/* api_request.h — one local-API request line (docs/API.md) parsed and
+ * checked into a struct: JSON shape, command, field types and ranges. Pure:
+ * no daemon state (whether the peer is configured is the caller's check). */
+#ifndef HL_API_REQUEST_H
+#define HL_API_REQUEST_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+	HL_API_NONE = 0,
+	HL_API_STATUS,
+	HL_API_INBOX,
+	HL_API_LOG,
+	HL_API_SEND,
+	HL_API_TEST,
+	HL_API_REPORT,
+	HL_API_EXPORT
+} hl_api_cmd;
+
+typedef struct {
+	hl_api_cmd cmd;
+	const char *name;        /* "send", ...: the prefix of the command's error replies */
+	/* LOG, SEND, TEST, REPORT, EXPORT: 1..HL_MAX_NAME of [A-Za-z0-9._-]. */
+	const char *peer;
+	/* SEND: 1..HL_MAX_BODY bytes that pass hl_text_valid (so no NUL). */
+	const char *text;
+	size_t text_len;
+	int precedence;          /* HL_PREC_*; routine when absent */
+	const char *lang;        /* passes hl_lang_valid; "en" when absent */
+	/* REPORT */
+	int has_since;
+	uint64_t since_ms;       /* 0 .. INT64_MAX; meaningful when has_since */
+	/* EXPORT: kind HL_HLT_FULL, HL_HLT_RANGE (from or to given) or
+	 * HL_HLT_PROOF; bounds as hl_export_parse_bound gives them, all seqs or
+	 * all times, 0 = open end. from/to are the strings as sent (or NULL). */
+	int export_kind;
+	const char *from, *to;
+	uint64_t from_seq, to_seq, from_ms, to_ms;
+	json_t *json;            /* owns every string above */
+} hl_api_request;
+
+/* Parses line[0..len) (no newline). Returns 0, or HL_ERR_INVAL with the
+ * reply's error sentence in err; out is cleared either way and needs
+ * hl_api_request_free after success. */
+int hl_api_request_parse(const char *line, size_t len, hl_api_request *out, char *err,
+			 size_t errlen);
+void hl_api_request_free(hl_api_request *r);
+
+#endif

@@ -1,0 +1,236 @@
+/* test_api_request.c — the local API's request parser (src/api_request.c):
+ * each command's fields and defaults, and the reply sentence of each refusal. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api_request.h"
+#include "entry.h"
+#include "err.h"
+#include "limits.h"
+#include "transcript.h"
+
+static int parse(const char *line, hl_api_request *r, char *err)
+{
+	return hl_api_request_parse(line, strlen(line), r, err, 300);
+}
+
+/* The request is refused with a reply that starts with want. */
+static void refused(const char *line, const char *want)
+{
+	static const hl_api_request zero;
+	hl_api_request r;
+	char err[300];
+
+	if (parse(line, &r, err) != HL_ERR_INVAL || strncmp(err, want, strlen(want)) != 0)
+		fail_msg("%s: want \"%s...\", got \"%s\"", line, want, err);
+	assert_memory_equal(&r, &zero, sizeof r);
+}
+
+static void test_send(void **state)
+{
+	hl_api_request r;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"\\u041f\\u0440\"}",
+			       &r, err), 0);
+	assert_int_equal(r.cmd, HL_API_SEND);
+	assert_string_equal(r.name, "send");
+	assert_string_equal(r.peer, "moscow");
+	assert_int_equal(r.text_len, 4);
+	assert_memory_equal(r.text, "\xd0\x9f\xd1\x80", 4);
+	assert_int_equal(r.precedence, HL_PREC_ROUTINE);
+	assert_string_equal(r.lang, "en");
+	assert_string_equal(err, "");
+	hl_api_request_free(&r);
+	assert_null(r.json);
+
+	assert_int_equal(parse("{\"cmd\":\"send\",\"peer\":\"wash-1.b_c\",\"text\":\"a\\tb\\n\","
+			       "\"precedence\":\"FLASH\",\"lang\":\"de-CH-1901\"}", &r, err), 0);
+	assert_int_equal(r.precedence, HL_PREC_FLASH);
+	assert_string_equal(r.lang, "de-CH-1901");
+	assert_int_equal(r.text_len, 4);
+	hl_api_request_free(&r);
+}
+
+static void test_send_refused(void **state)
+{
+	(void)state;
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"x\",\"admin\":true}",
+		"send: 1 object item(s) left unpacked: admin");
+	refused("{\"cmd\":\"send\",\"peer\":5,\"text\":\"x\"}", "send: ");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\"}", "send: ");
+	refused("{\"cmd\":\"send\",\"peer\":\"../etc\",\"text\":\"x\"}",
+		"send: no such peer in the configuration");
+	refused("{\"cmd\":\"send\",\"peer\":\"\",\"text\":\"x\"}",
+		"send: no such peer in the configuration");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"\"}",
+		"send: text must be 1 to 61440 bytes of UTF-8 without control characters");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"a\\u001bb\"}", "send: text must be");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"x\",\"precedence\":\"urgent\"}",
+		"send: precedence must be flash, immediate, priority or routine");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"x\",\"lang\":\"../x\"}",
+		"send: lang must be a language tag such as en or ru");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"a\\u0000b\"}",
+		"request is not a JSON object: ");
+}
+
+/* The longest text is taken, one byte more is not; and a 64-byte peer
+ * name is one over the configuration's limit. */
+static void test_send_limits(void **state)
+{
+	static char line[HL_MAX_BODY + 200];
+	hl_api_request r;
+	char err[300];
+	int n;
+
+	(void)state;
+	n = snprintf(line, sizeof line, "{\"cmd\":\"send\",\"peer\":\"%063d\",\"text\":\"", 7);
+	memset(line + n, 'a', HL_MAX_BODY);
+	snprintf(line + n + HL_MAX_BODY, 3, "\"}");
+	assert_int_equal(parse(line, &r, err), 0);
+	assert_int_equal(r.text_len, HL_MAX_BODY);
+	assert_int_equal(strlen(r.peer), HL_MAX_NAME);
+	hl_api_request_free(&r);
+	memset(line + n, 'a', HL_MAX_BODY + 1);
+	snprintf(line + n + HL_MAX_BODY + 1, 3, "\"}");
+	refused(line, "send: text must be 1 to 61440");
+	refused("{\"cmd\":\"log\",\"peer\":\"0000000000000000000000000000000000000000000000000000"
+		"000000000000\"}", "log: no such peer in the configuration");
+}
+
+static void test_export(void **state)
+{
+	hl_api_request r;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"export\",\"peer\":\"moscow\"}", &r, err), 0);
+	assert_int_equal(r.export_kind, HL_HLT_FULL);
+	assert_null(r.from);
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"export\",\"peer\":\"moscow\",\"kind\":\"proof\"}", &r, err), 0);
+	assert_int_equal(r.export_kind, HL_HLT_PROOF);
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"export\",\"peer\":\"moscow\",\"kind\":\"full\","
+			       "\"from\":\"120\",\"to\":\"130\"}", &r, err), 0);
+	assert_int_equal(r.export_kind, HL_HLT_RANGE);
+	assert_int_equal(r.from_seq, 120);
+	assert_int_equal(r.to_seq, 130);
+	assert_int_equal(r.from_ms, 0);
+	assert_string_equal(r.from, "120");
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"export\",\"peer\":\"moscow\",\"to\":\"2026-11-27T03:00:00Z\"}",
+			       &r, err), 0);
+	assert_int_equal(r.export_kind, HL_HLT_RANGE);
+	assert_int_equal(r.to_ms, 1795748400000ull);
+	hl_api_request_free(&r);
+
+	refused("{\"cmd\":\"export\",\"peer\":\"moscow\",\"kind\":\"everything\"}",
+		"export: kind must be full or proof");
+	refused("{\"cmd\":\"export\",\"peer\":\"moscow\",\"kind\":\"proof\",\"from\":\"1\"}",
+		"export: a proof takes no range");
+	refused("{\"cmd\":\"export\",\"peer\":\"moscow\",\"from\":\"last tuesday\"}",
+		"export: --from/--to take a seq");
+	refused("{\"cmd\":\"export\",\"peer\":\"moscow\",\"from\":\"0\"}", "export: --from/--to");
+	refused("{\"cmd\":\"export\",\"peer\":\"moscow\",\"from\":\"5\",\"to\":\"2026-11-27\"}",
+		"export: give both bounds as seqs or both as times");
+	refused("{\"cmd\":\"export\",\"peer\":\"moscow\",\"x\":1}",
+		"export: 1 object item(s) left unpacked: x");
+}
+
+static void test_report(void **state)
+{
+	hl_api_request r;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"report\",\"peer\":\"moscow\"}", &r, err), 0);
+	assert_int_equal(r.cmd, HL_API_REPORT);
+	assert_int_equal(r.has_since, 0);
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"since_ms\":1795000000000,\"cmd\":\"report\",\"peer\":\"moscow\"}",
+			       &r, err), 0);
+	assert_int_equal(r.has_since, 1);
+	assert_int_equal(r.since_ms, 1795000000000ull);
+	hl_api_request_free(&r);
+	refused("{\"cmd\":\"report\",\"peer\":\"moscow\",\"since_ms\":-1}",
+		"report: since_ms must be a non-negative integer");
+	refused("{\"cmd\":\"report\",\"peer\":\"moscow\",\"since_ms\":1.5}", "report: since_ms");
+	refused("{\"cmd\":\"report\",\"peer\":\"moscow\",\"since_ms\":\"x\"}", "report: since_ms");
+	refused("{\"cmd\":\"report\",\"peer\":\"moscow\",\"since_ms\":99999999999999999999999}",
+		"request is not a JSON object: ");
+	refused("{\"cmd\":\"report\",\"peer\":[\"moscow\"]}", "report: no such peer");
+	refused("{\"cmd\":\"report\",\"peer\":\"moscow\",\"until\":5}",
+		"report: 1 object item(s) left unpacked: until");
+}
+
+static void test_simple_commands(void **state)
+{
+	static const struct {
+		const char *line;
+		hl_api_cmd cmd;
+	} ok[] = {
+		{ "{\"cmd\":\"status\"}", HL_API_STATUS },
+		{ " {\"cmd\" : \"inbox\"} ", HL_API_INBOX },
+		{ "{\"cmd\":\"log\",\"peer\":\"moscow\"}", HL_API_LOG },
+		{ "{\"peer\":\"moscow\",\"cmd\":\"test\"}", HL_API_TEST },
+	};
+	hl_api_request r;
+	char err[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		assert_int_equal(parse(ok[i].line, &r, err), 0);
+		assert_int_equal(r.cmd, ok[i].cmd);
+		hl_api_request_free(&r);
+	}
+	refused("{\"cmd\":\"status\",\"verbose\":true}",
+		"status: 1 object item(s) left unpacked: verbose");
+	refused("{\"cmd\":\"test\"}", "test: no such peer in the configuration");
+	refused("{\"cmd\":\"log\",\"peer\":\"moscow\",\"x\":[]}", "log: 1 object item(s) left unpacked");
+}
+
+static void test_shape(void **state)
+{
+	hl_api_request r;
+	char err[300];
+
+	(void)state;
+	refused("hello daemon", "request is not a JSON object: ");
+	refused("[\"status\"]", "request is not a JSON object: wrong type");
+	refused("", "request is not a JSON object: ");
+	refused("{\"cmd\":\"status\"} {\"cmd\":\"status\"}", "request is not a JSON object: ");
+	refused("{\"peer\":\"moscow\"}", "request has no \"cmd\"");
+	refused("{\"cmd\":5}", "request has no \"cmd\"");
+	refused("{\"cmd\":\"frobnicate\"}", "unknown command");
+	refused("{\"cmd\":\"nothing\",\"pad\":\"b\"}", "unknown command");
+	refused("{\"cmd\":\"status\",\"cmd\":\"send\"}", "request is not a JSON object: ");
+	refused("{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"\xc0\xaf\"}",
+		"request is not a JSON object: ");
+	/* Not NUL-terminated: only len bytes are read. */
+	assert_int_equal(hl_api_request_parse("{\"cmd\":\"status\"}XYZ", 16, &r, err, sizeof err), 0);
+	hl_api_request_free(&r);
+	assert_int_equal(hl_api_request_parse(NULL, 0, &r, err, sizeof err), HL_ERR_INVAL);
+	assert_int_equal(hl_api_request_parse("{}", 2, NULL, err, sizeof err), HL_ERR_INVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_send_refused),
+		cmocka_unit_test(test_send_limits),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_report),
+		cmocka_unit_test(test_simple_commands),
+		cmocka_unit_test(test_shape),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
