@@ -2,12 +2,14 @@
  * from real encodings: the entry test vectors of tests/tools/entry_vectors.c,
  * a Noise handshake run by src/noise.c with the fixed keys of fuzz_noise_keys.h,
  * signed HELLOs and receipts, key files and configuration files as stations
- * write them.
+ * write them, local-API request lines as the hotline client writes them, and
+ * receiving-rules cases (a receiver's view and an entry) for each outcome.
  * Deterministic: running it again gives the same bytes. Usage: gen_seeds DIR */
 #define ENTRY_VECTORS_NO_MAIN
 #include "../../tools/entry_vectors.c"
 
 #include <errno.h>
+#include <jansson.h>
 #include <fcntl.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -281,6 +283,98 @@ static void texts(void)
 	put_str("fuzz_text", "mixed", "tab\there \xf0\x9f\x93\xbb U+10FFFF=\xf4\x8f\xbf\xbf\r\n");
 }
 
+/* A request as src/client.c sends it: the object the cmd_*.c builds, compact. */
+static void put_request(const char *name, json_t *req)
+{
+	char *s;
+
+	if (!req || !(s = json_dumps(req, JSON_COMPACT)))
+		die("request");
+	put_str("fuzz_api_request", name, s);
+	free(s);
+	json_decref(req);
+}
+
+static void api_requests(void)
+{
+	json_t *r;
+
+	put_request("status", json_pack("{s:s}", "cmd", "status"));
+	put_request("inbox", json_pack("{s:s}", "cmd", "inbox"));
+	put_request("log", json_pack("{s:s, s:s}", "cmd", "log", "peer", "moscow"));
+	put_request("test", json_pack("{s:s,s:s}", "cmd", "test", "peer", "moscow"));
+	put_request("report", json_pack("{s:s,s:s,s:I}", "cmd", "report", "peer", "moscow",
+					"since_ms", (json_int_t)1795000000000));
+	put_request("send", json_pack("{s:s, s:s, s:s, s:s}", "cmd", "send", "peer", "moscow",
+				      "precedence", "routine", "text", vec_specs[0].body));
+	r = json_pack("{s:s, s:s, s:s, s:s}", "cmd", "send", "peer", "washington", "precedence",
+		      "flash", "text", vec_specs[2].body);
+	if (r)
+		json_object_set_new(r, "lang", json_string("ru"));
+	put_request("send_flash_ru", r);
+	put_request("export", json_pack("{s:s, s:s, s:s}", "cmd", "export", "peer", "moscow",
+					"kind", "full"));
+	put_request("export_proof", json_pack("{s:s, s:s, s:s}", "cmd", "export", "peer", "moscow",
+					      "kind", "proof"));
+	r = json_pack("{s:s, s:s, s:s}", "cmd", "export", "peer", "moscow", "kind", "full");
+	if (r) {
+		json_object_set_new(r, "from", json_string("120"));
+		json_object_set_new(r, "to", json_string("2026-11-27T03:00:00Z"));
+	}
+	put_request("export_range", r);
+	/* Refused ones, as tests/tools/apiclient.py sends them. */
+	put_str("fuzz_api_request", "bad_unknown_field",
+		"{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"x\",\"admin\":true}");
+	put_str("fuzz_api_request", "bad_duplicate", "{\"cmd\":\"status\",\"cmd\":\"send\"}");
+	put_str("fuzz_api_request", "bad_escape",
+		"{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"a\\u001b[2J\\ud800\"}");
+}
+
+/* fuzz_rules input: the receiver's view, then the entry (see fuzz_rules.c). */
+static void rules_case(const char *name, const uint8_t line[HL_HASH_LEN], const uint8_t author[32],
+		       uint64_t head, const uint8_t (*peer)[HL_HASH_LEN], unsigned n_peer,
+		       const uint8_t (*own)[HL_HASH_LEN], unsigned n_own, const uint8_t *enc,
+		       size_t len)
+{
+	hl_buf b;
+
+	hl_buf_init(&b, 2 * HL_MAX_ENTRY);
+	if (hl_buf_put(&b, line, HL_HASH_LEN) != 0 || hl_buf_put(&b, author, 32) != 0 ||
+	    hl_buf_put_u64(&b, head) != 0 || hl_buf_put_u8(&b, (uint8_t)(head ? n_peer - 1 : 0)) != 0 ||
+	    hl_buf_put_u8(&b, (uint8_t)n_own) != 0 ||
+	    (n_peer && hl_buf_put(&b, peer, (size_t)n_peer * HL_HASH_LEN) != 0) ||
+	    (n_own && hl_buf_put(&b, own, (size_t)n_own * HL_HASH_LEN) != 0) ||
+	    hl_buf_put(&b, enc, len) != 0)
+		die("rules case");
+	put_file("fuzz_rules", name, b.p, b.len);
+	hl_buf_free(&b);
+}
+
+/* Vectors: A seq 1, B seq 1 (cross-linked to A 1), B seq 2. Each outcome of
+ * the rules once, as station A (or B) receiving. */
+static void rules_cases(uint8_t blobs[4][HL_MAX_ENTRY], const size_t lens[4],
+			hl_identity *const st[2], const uint8_t line[HL_HASH_LEN])
+{
+	uint8_t h[3][HL_HASH_LEN], x[3][HL_HASH_LEN];
+	const uint8_t *a = st[0]->pub.ed, *b = st[1]->pub.ed;
+
+	for (int i = 0; i < 3; i++)
+		hl_entry_hash(blobs[i], lens[i], h[i]);
+	memset(x, 0x5a, sizeof x);
+	rules_case("accept_a1", line, a, 0, NULL, 0, NULL, 0, blobs[0], lens[0]);
+	rules_case("accept_b1", line, b, 0, NULL, 0, &h[0], 1, blobs[1], lens[1]);
+	rules_case("accept_b2", line, b, 1, &h[1], 1, &h[0], 1, blobs[2], lens[2]);
+	rules_case("resend_b1", line, b, 2, &h[1], 2, &h[0], 1, blobs[1], lens[1]);
+	memcpy(x[0], h[1], HL_HASH_LEN);
+	rules_case("equivocation_b2", line, b, 2, x, 2, &h[0], 1, blobs[2], lens[2]);
+	memset(x, 0x5a, sizeof x);
+	rules_case("gap_b2", line, b, 0, NULL, 0, &h[0], 1, blobs[2], lens[2]);
+	rules_case("peerhash_b1", line, b, 0, NULL, 0, NULL, 0, blobs[1], lens[1]);
+	rules_case("prev_b2", line, b, 1, x, 1, &h[0], 1, blobs[2], lens[2]);
+	rules_case("author_b1", line, a, 0, NULL, 0, &h[0], 1, blobs[1], lens[1]);
+	rules_case("store_b1", line, b, 5, x, 3, &h[0], 1, blobs[1], lens[1]);
+}
+
 int main(int argc, char **argv)
 {
 	uint8_t (*blobs)[HL_MAX_ENTRY] = calloc(4, HL_MAX_ENTRY);
@@ -341,6 +435,8 @@ int main(int argc, char **argv)
 
 	configs();
 	texts();
+	api_requests();
+	rules_cases(blobs, lens, st, line);
 	sodium_free(st[0]);
 	sodium_free(st[1]);
 	free(blobs);

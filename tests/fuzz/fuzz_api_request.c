@@ -1,0 +1,184 @@
+/* fuzz_api_request.c — libFuzzer target: hl_api_request_parse on arbitrary
+ * request lines. A refusal leaves an error sentence and nothing allocated; an
+ * accepted request holds only checked values (re-checked here), and the
+ * request rebuilt from the struct parses back to the same struct. */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_request.h"
+#include "entry.h"
+#include "err.h"
+#include "limits.h"
+#include "text.h"
+#include "transcript.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_api_request: %s failed (line %d)\n", #c, __LINE__); abort(); } } while (0)
+
+static int name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 1 || n > HL_MAX_NAME)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/* The string field key of the request object, exactly the pointer stored. */
+static void check_field(const hl_api_request *r, const char *key, const char *p)
+{
+	json_t *v = json_object_get(r->json, key);
+
+	if (!p) {
+		CHECK(v == NULL || json_is_null(v));
+		return;
+	}
+	CHECK(json_is_string(v));
+	CHECK(json_string_value(v) == p);
+}
+
+static int same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static void check_valid(const hl_api_request *r)
+{
+	CHECK(r->json && json_is_object(r->json));
+	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_EXPORT);
+	CHECK(r->name && strcmp(json_string_value(json_object_get(r->json, "cmd")), r->name) == 0);
+	check_field(r, "cmd", json_string_value(json_object_get(r->json, "cmd")));
+	switch (r->cmd) {
+	case HL_API_STATUS:
+	case HL_API_INBOX:
+		CHECK(json_object_size(r->json) == 1);
+		CHECK(!r->peer && !r->text);
+		return;
+	default:
+		break;
+	}
+	CHECK(name_ok(r->peer));
+	check_field(r, "peer", r->peer);
+	switch (r->cmd) {
+	case HL_API_SEND:
+		CHECK(r->text && r->text_len >= 1 && r->text_len <= HL_MAX_BODY);
+		CHECK(strlen(r->text) == r->text_len);
+		CHECK(hl_text_valid((const uint8_t *)r->text, r->text_len));
+		check_field(r, "text", r->text);
+		CHECK(r->precedence >= HL_PREC_ROUTINE && r->precedence <= HL_PREC_FLASH);
+		CHECK(r->lang && hl_lang_valid(r->lang, strlen(r->lang)));
+		CHECK(json_object_size(r->json) <= 5);
+		break;
+	case HL_API_REPORT:
+		CHECK(r->has_since == (json_object_get(r->json, "since_ms") != NULL));
+		CHECK(!r->has_since || r->since_ms <= (uint64_t)INT64_MAX);
+		CHECK(json_object_size(r->json) == 2u + (unsigned)r->has_since);
+		break;
+	case HL_API_LOG:
+	case HL_API_TEST:
+		CHECK(json_object_size(r->json) == 2);
+		break;
+	case HL_API_EXPORT:
+		CHECK(r->export_kind == HL_HLT_FULL || r->export_kind == HL_HLT_RANGE ||
+		      r->export_kind == HL_HLT_PROOF);
+		CHECK((r->export_kind == HL_HLT_RANGE) == (r->from || r->to));
+		check_field(r, "from", r->from);
+		check_field(r, "to", r->to);
+		/* A bound given is parsed into exactly one of its seq or time;
+		 * both bounds alike. */
+		CHECK(!r->from || (!r->from_seq != !r->from_ms));
+		CHECK(!r->to || (!r->to_seq != !r->to_ms));
+		CHECK(!r->from || r->from_seq || r->from_ms);
+		CHECK(r->from || (!r->from_seq && !r->from_ms));
+		CHECK(r->to || (!r->to_seq && !r->to_ms));
+		CHECK(!((r->from_seq || r->to_seq) && (r->from_ms || r->to_ms)));
+		break;
+	default:
+		CHECK(0);
+	}
+}
+
+/* The request as a client would write it from the struct's values. */
+static char *rebuild(const hl_api_request *r)
+{
+	json_t *o = json_pack("{s:s}", "cmd", r->name);
+	char *s;
+
+	CHECK(o);
+	if (r->peer)
+		CHECK(json_object_set_new(o, "peer", json_string(r->peer)) == 0);
+	if (r->cmd == HL_API_SEND) {
+		CHECK(json_object_set_new(o, "text", json_stringn(r->text, r->text_len)) == 0);
+		CHECK(json_object_set_new(o, "precedence",
+					  json_string(hl_precedence_name(r->precedence))) == 0);
+		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
+	}
+	if (r->cmd == HL_API_REPORT && r->has_since)
+		CHECK(json_object_set_new(o, "since_ms", json_integer((json_int_t)r->since_ms)) == 0);
+	if (r->cmd == HL_API_EXPORT) {
+		CHECK(json_object_set_new(o, "kind", json_string(r->export_kind == HL_HLT_PROOF ?
+								 "proof" : "full")) == 0);
+		if (r->from)
+			CHECK(json_object_set_new(o, "from", json_string(r->from)) == 0);
+		if (r->to)
+			CHECK(json_object_set_new(o, "to", json_string(r->to)) == 0);
+	}
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	CHECK(s);
+	return s;
+}
+
+static void check_same(const hl_api_request *a, const hl_api_request *b)
+{
+	CHECK(a->cmd == b->cmd && same_str(a->name, b->name) && same_str(a->peer, b->peer));
+	CHECK(a->text_len == b->text_len && same_str(a->text, b->text));
+	CHECK(a->precedence == b->precedence && same_str(a->lang, b->lang));
+	CHECK(a->has_since == b->has_since && a->since_ms == b->since_ms);
+	CHECK(a->export_kind == b->export_kind && same_str(a->from, b->from) &&
+	      same_str(a->to, b->to));
+	CHECK(a->from_seq == b->from_seq && a->to_seq == b->to_seq && a->from_ms == b->from_ms &&
+	      a->to_ms == b->to_ms);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const hl_api_request zero;
+	hl_api_request r, again;
+	char err[300], err2[300];
+	char *line;
+	int rc;
+
+	if (size > HL_MAX_API_REQUEST)
+		return 0;
+	memset(err, 'x', sizeof err);
+	rc = hl_api_request_parse((const char *)data, size, &r, err, sizeof err);
+	CHECK(rc == 0 || rc == HL_ERR_INVAL);
+	CHECK(memchr(err, 0, sizeof err) != NULL);
+	if (rc < 0) {
+		CHECK(err[0] != '\0');
+		CHECK(memcmp(&r, &zero, sizeof r) == 0);
+		return 0;
+	}
+	CHECK(err[0] == '\0');
+	check_valid(&r);
+
+	line = rebuild(&r);
+	rc = hl_api_request_parse(line, strlen(line), &again, err2, sizeof err2);
+	if (rc != 0)
+		fprintf(stderr, "fuzz_api_request: rebuilt %s refused: %s\n", line, err2);
+	CHECK(rc == 0);
+	check_same(&r, &again);
+	hl_api_request_free(&again);
+	free(line);
+
+	hl_api_request_free(&r);
+	CHECK(memcmp(&r, &zero, sizeof r) == 0);
+	return 0;
+}
