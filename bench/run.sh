@@ -11,7 +11,7 @@ for b in "$@" bench/*_bench.sh; do
 	n=$(basename "$b" .sh)
 	echo "== $n"
 	case "$b" in
-	*.sh) sh "$b" >"$BUILD/bench/$n.out" ;;
+	*.sh) bash "$b" >"$BUILD/bench/$n.out" ;;
 	*) "$b" >"$BUILD/bench/$n.out" ;;
 	esac
 	rc=$?
