@@ -50,6 +50,7 @@ enum key {
 	K_PUBKEY, K_ENDPOINT, K_PSK, K_KEEPALIVE, K_DEADAFTER,
 	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
 	K_USER, K_SANDBOX, /* H6 sandbox */
+	K_REKEY,
 	K_COUNT
 };
 
@@ -78,6 +79,7 @@ static const struct {
 	[K_PSK] = { "PresharedKeyFile", SEC_PEER, 0 },
 	[K_KEEPALIVE] = { "KeepaliveInterval", SEC_PEER, 0 },
 	[K_DEADAFTER] = { "DeadAfter", SEC_PEER, 0 },
+	[K_REKEY] = { "RekeyAfter", SEC_PEER, 0 },
 	[K_PASSFILE] = { "PassphraseFile", SEC_STATION, 0 },
 	[K_APIIDLE] = { "ApiIdleTimeout", SEC_STATION, 0 },
 	[K_QUOTAENTRIES] = { "QuotaEntries", SEC_PEER, 0 },
@@ -510,6 +512,9 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 	case K_KEEPALIVE:
 		return set_duration(p, key, v, KEEPALIVE_MIN_MS, KEEPALIVE_MAX_MS,
 				    &peer->keepalive_ms);
+	case K_REKEY:
+		/* Never longer than DESIGN's 120 s; shorter for tests or caution. */
+		return set_duration(p, key, v, 1000, 120000, &peer->rekey_after_ms);
 	case K_DEADAFTER:
 		if (parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > DEAD_AFTER_MAX) {
 			fail(p, p->lineno, key, "want a whole number from 1 to %u, not '%s'",
@@ -634,6 +639,7 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	memcpy(p->peer->name, name, in_n + 1);
 	p->peer->keepalive_ms = 1000;
 	p->peer->dead_after = 3;
+	p->peer->rekey_after_ms = 120000;
 	p->peer->quota_entries = 10000;
 	p->peer->quota_bytes = 256ull << 20;
 	p->peer->quota_window_ms = 86400000ull;

@@ -27,6 +27,7 @@ typedef struct {
 	char psk_file[HL_MAX_PATH + 1];  /* "" if none */
 	uint64_t keepalive_ms;           /* default 1000 */
 	uint32_t dead_after;             /* missed keepalives, default 3 */
+	uint64_t rekey_after_ms;         /* RekeyAfter: fresh handshake, default (and at most) 120 s */
 	/* H6 quota on the peer's entries we store (see line.c): */
 	uint64_t quota_entries;          /* QuotaEntries, default 10000 per window */
 	uint64_t quota_bytes;            /* QuotaBytes, default 256 MiB per window */

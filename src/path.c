@@ -19,8 +19,7 @@
 #define RTO_UNKNOWN_MS 1000.0
 #define FAILBACK_AFTER_MS 10000u /* a better path must be up this long first */
 #define STABLE_AFTER_MS 5000u   /* a session this old resets the dial backoff */
-#define REKEY_AFTER_MS 120000u  /* DESIGN: fresh handshake at least every 120 s */
-#define REJECT_AFTER_MS 180000u /* a session nobody rekeyed is closed */
+#define REJECT_AFTER_MS 180000u /* a session nobody rekeyed (RekeyAfter ≤ 120 s) is closed */
 
 static void on_tick(uv_timer_t *t);
 
@@ -357,7 +356,7 @@ static void tick_session(hl_line *l, hl_path *p, hl_session *s, uint64_t now)
 		hl_session_close(s, "session keys too old (no rekey)");
 		return;
 	}
-	if (s->initiator && now - s->up_ms > REKEY_AFTER_MS && !s->rekey_started && !p->dialing &&
+	if (s->initiator && now - s->up_ms > l->peer->rekey_after_ms && !s->rekey_started && !p->dialing &&
 	    p->dialable) {
 		s->rekey_started = now;
 		hl_session_dial(l, p->index, (const struct sockaddr *)&p->addr);

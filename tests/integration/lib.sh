@@ -81,6 +81,7 @@ write_config() {
 			echo "Endpoint = 127.0.0.1:${PORT[$p]}"
 			[ -n "${PSK:-}" ] && echo "PresharedKeyFile = $PSK"
 			echo "KeepaliveInterval = ${KEEPALIVE:-1s}"
+			[ -n "${PEER_EXTRA:-}" ] && printf '%s\n' "$PEER_EXTRA"
 		done
 	} >"$T/$n/hotline.conf"
 }
