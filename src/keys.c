@@ -154,11 +154,10 @@ static int write_all(int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return HL_ERR_IO;
-		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return HL_ERR_IO; /* 0 would otherwise spin for ever */
 		p += w;
 		n -= (size_t)w;
 	}
