@@ -1,7 +1,9 @@
 /* api.c — the local API: a Unix socket (mode 0660) speaking newline-delimited
  * JSON (docs/API.md). The caller's uid (SO_PEERCRED) names the operator.
- * One request at a time per client, so replies keep request order; a client
- * that sends no complete request for ApiIdleTimeout is closed. */
+ * Replies keep request order: sends pipeline (up to HL_API_MAX_INFLIGHT wait
+ * for their commit, which completes them in order); any other request waits
+ * until they are answered. A client that sends no complete request for
+ * ApiIdleTimeout is closed. */
 #include "daemon.h"
 
 #include <errno.h>
@@ -30,7 +32,9 @@ typedef struct api_client {
 	uint64_t last_ms; /* loop time of the last complete request or reply */
 	hl_buf in;
 	char operator_name[HL_MAX_OPERATOR + 1];
-	int busy;      /* a reply waits for a commit */
+	int busy;      /* a link test or an export holds the connection */
+	unsigned inflight; /* sends waiting for their commit, answered in order */
+	int reading;   /* the pipe is being read (stopped while a line waits) */
 	int closed;    /* handle closed or closing */
 	int freed_handle;
 	hl_export *exp;  /* an export streaming to this client */
@@ -50,13 +54,16 @@ typedef struct {
 	char peer[HL_MAX_NAME + 1];
 	uint64_t seq;
 	uint8_t hash[32];
+	char error[400]; /* refused at once, answered in turn behind earlier sends */
 } pending_send;
 
 static void process(api_client *c);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
 static void maybe_free(api_client *c)
 {
-	if (!c->freed_handle || c->busy)
+	if (!c->freed_handle || c->busy || c->inflight)
 		return;
 	hl_api *api = c->api;
 	for (api_client **pp = &api->clients; *pp; pp = &(*pp)->next) {
@@ -141,8 +148,9 @@ static void on_idle(uv_timer_t *t)
 	uint64_t idle = c->api->d->cfg->api_idle_timeout_ms, now = uv_now(t->loop);
 	if (c->closed)
 		return;
-	if (c->busy || now - c->last_ms < idle) {
-		uv_timer_start(&c->idle, on_idle, c->busy ? idle : idle - (now - c->last_ms), 0);
+	int waiting = c->busy || c->inflight;
+	if (waiting || now - c->last_ms < idle) {
+		uv_timer_start(&c->idle, on_idle, waiting ? idle : idle - (now - c->last_ms), 0);
 		return;
 	}
 	hl_log(HL_LOG_INFO, "API client %s: no complete request for %llu s; closed", c->operator_name,
@@ -155,8 +163,10 @@ static void send_done(void *arg, int status)
 {
 	pending_send *p = arg;
 	api_client *c = p->c;
-	c->busy = 0;
-	if (status < 0) {
+	c->inflight--;
+	if (p->error[0]) {
+		reply_error(c, p->error);
+	} else if (status < 0) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "not stored: %s", hl_strerror(status));
 		reply_error(c, msg);
@@ -174,17 +184,38 @@ static void send_done(void *arg, int status)
 	process(c);
 }
 
+/* A refusal must not overtake the answers to earlier sends still waiting
+ * for their commit, so it queues behind them. */
+static void send_refused(api_client *c, pending_send *ps, const char *msg)
+{
+	if (ps && c->inflight > 0) {
+		snprintf(ps->error, sizeof ps->error, "%s", msg);
+		ps->c = c;
+		if (hl_daemon_after_commit(c->api->d, send_done, ps) == 0) {
+			c->inflight++;
+			return;
+		}
+	}
+	free(ps);
+	if (c->inflight > 0) {
+		/* Out of memory with answers pending: order cannot be kept. */
+		client_close(c);
+		return;
+	}
+	reply_error(c, msg);
+}
+
 static void do_send(api_client *c, const hl_api_request *r)
 {
 	hl_daemon *d = c->api->d;
 	hl_line *l = hl_daemon_line_by_name(d, r->peer);
-	if (!l) {
-		reply_error(c, "send: no such peer in the configuration");
-		return;
-	}
 	pending_send *ps = calloc(1, sizeof *ps);
 	if (!ps) {
-		reply_error(c, "send: out of memory");
+		send_refused(c, NULL, "send: out of memory");
+		return;
+	}
+	if (!l) {
+		send_refused(c, ps, "send: no such peer in the configuration");
 		return;
 	}
 	hl_line_draft dr = {
@@ -192,20 +223,19 @@ static void do_send(api_client *c, const hl_api_request *r)
 		.operator_name = c->operator_name, .lang = r->lang,
 		.body = (const uint8_t *)r->text, .body_len = r->text_len,
 	};
+	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
+	ps->c = c;
 	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
 	if (rc == 0)
 		rc = hl_daemon_after_commit(d, send_done, ps);
 	if (rc < 0) {
-		free(ps);
 		char msg[400];
 		snprintf(msg, sizeof msg, "send: %s%s%s", hl_strerror(rc), l->stopped ? ": " : "",
 			 l->stopped ? l->stopped_reason : "");
-		reply_error(c, msg);
+		send_refused(c, ps, msg);
 		return;
 	}
-	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
-	ps->c = c;
-	c->busy = 1;
+	c->inflight++;
 }
 
 /* Export streams as frames "len u32 | done u64 | bytes" after the JSON
@@ -308,6 +338,7 @@ static void do_export(api_client *c, const hl_api_request *r)
 			   "entries", (json_int_t)hl_export_total(c->exp)));
 	c->busy = 1;
 	uv_read_stop((uv_stream_t *)&c->pipe);
+	c->reading = 0;
 	export_step(c);
 }
 
@@ -389,29 +420,23 @@ static void do_report(api_client *c, const hl_api_request *r)
 
 /* Shape, types and ranges are api_request.c's (fuzzed on its own); what
  * needs the daemon — is the peer configured — is checked here. */
-static void handle(api_client *c, const char *line, size_t len)
+static void handle(api_client *c, const hl_api_request *r)
 {
 	hl_daemon *d = c->api->d;
-	hl_api_request r;
-	char err[300];
 	hl_line *l;
 
-	if (hl_api_request_parse(line, len, &r, err, sizeof err) < 0) {
-		reply_error(c, err);
-		return;
-	}
-	switch (r.cmd) {
+	switch (r->cmd) {
 	case HL_API_SEND:
-		do_send(c, &r);
+		do_send(c, r);
 		break;
 	case HL_API_REPORT:
-		do_report(c, &r);
+		do_report(c, r);
 		break;
 	case HL_API_TEST:
-		do_test(c, &r);
+		do_test(c, r);
 		break;
 	case HL_API_EXPORT:
-		do_export(c, &r);
+		do_export(c, r);
 		break;
 	case HL_API_STATUS:
 		reply(c, hl_api_status(d));
@@ -420,7 +445,7 @@ static void handle(api_client *c, const char *line, size_t len)
 		reply(c, hl_api_inbox(d));
 		break;
 	case HL_API_LOG:
-		l = hl_daemon_line_by_name(d, r.peer);
+		l = hl_daemon_line_by_name(d, r->peer);
 		if (!l)
 			reply_error(c, "log: no such peer in the configuration");
 		else
@@ -430,11 +455,32 @@ static void handle(api_client *c, const char *line, size_t len)
 		reply_error(c, "unknown command");
 		break;
 	}
-	hl_api_request_free(&r);
+}
+
+/* Reading stops while a complete request waits its turn, so a client that
+ * pipelines faster than its requests complete is held back by the socket
+ * instead of filling our buffer (and being cut off as "too long"). */
+static void update_reading(api_client *c)
+{
+	if (c->closed || c->exp)
+		return;
+	int blocked = memchr(c->in.p, '\n', c->in.len) != NULL;
+	if (blocked && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = 0;
+	} else if (!blocked && !c->reading) {
+		if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
+			c->reading = 1;
+		else
+			client_close(c);
+	}
 }
 
 static void process(api_client *c)
 {
+	hl_api_request r;
+	char err[300];
+
 	while (!c->busy && !c->closed) {
 		uint8_t *nl = memchr(c->in.p, '\n', c->in.len);
 		if (!nl) {
@@ -450,10 +496,24 @@ static void process(api_client *c)
 			client_close(c);
 			break;
 		}
+		int prc = hl_api_request_parse((const char *)c->in.p, n, &r, err, sizeof err);
+		int pipelined = prc == 0 && r.cmd == HL_API_SEND && c->inflight < HL_API_MAX_INFLIGHT;
+		if (c->inflight > 0 && !pipelined) {
+			/* Its answer would overtake theirs: it waits (parsed again then). */
+			if (prc == 0)
+				hl_api_request_free(&r);
+			break;
+		}
 		c->last_ms = uv_now(&c->api->d->loop);
-		handle(c, (const char *)c->in.p, n);
+		if (prc < 0) {
+			reply_error(c, err);
+		} else {
+			handle(c, &r);
+			hl_api_request_free(&r);
+		}
 		hl_buf_consume(&c->in, n + 1);
 	}
+	update_reading(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -528,7 +588,11 @@ static void on_client(uv_stream_t *server, int status)
 	operator_of(&c->pipe, c->operator_name, sizeof c->operator_name);
 	c->last_ms = uv_now(&api->d->loop);
 	uv_timer_start(&c->idle, on_idle, api->d->cfg->api_idle_timeout_ms, 0);
-	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) != 0) {
+		client_close(c);
+		return;
+	}
+	c->reading = 1;
 }
 
 /* A leftover socket file is removed only if nothing answers on it: a second

@@ -68,6 +68,8 @@ api idle 2
 check "idle clients logged as closed" grep -q 'no complete request for 2 s; closed' "$T/washington/log"
 api clients 64
 [ $? -eq 0 ] || FAILED=1
+api pipeline 600
+[ $? -eq 0 ] || FAILED=1
 check "daemon alive after the client flood" alive
 check "the valid send of the abuse test is in the transcript" \
 	bash -c "'$HL' -c '$T/washington/hotline.conf' log moscow | grep -q 'still here after the abuse'"

@@ -5,7 +5,8 @@ usage: apiclient.py SOCKET SCENARIO [ARGS]
 Each scenario prints "PASS: ..." / "FAIL: ..." lines (the test convention) and
 exits 1 if any failed. Scenarios: malformed, oversize, idle IDLE_S, clients N,
 connect [TEXT] (one status request, then TEXT sent to moscow if given;
-prints what happened; for the permission test).
+prints what happened; for the permission test), pipeline N (N sends written
+at once, with a refused send and a status among them: answers in order).
 """
 import json
 import os
@@ -307,6 +308,60 @@ def connect_once(text=None):
     return 0 if ok else 1
 
 
+def pipeline(n):
+    """Sends pipeline (answered after their commit, in order); a refused
+    send and a status request in the middle must not overtake them. The
+    whole batch goes in one write, more than the daemon's input buffer, so
+    the daemon must hold the client back rather than cut it off."""
+    s = connect(timeout=30.0)
+    reqs = []
+    for i in range(n):
+        if i == n // 3:
+            reqs.append({"cmd": "send", "peer": "nobody-here", "text": "x"})
+        elif i == n // 2:
+            reqs.append({"cmd": "status"})
+        else:
+            reqs.append({"cmd": "send", "peer": "moscow", "text": f"pipelined {i} " + "p" * 900})
+    data = b"".join(json.dumps(r).encode() + b"\n" for r in reqs)
+    check(f"the batch is larger than the daemon's input buffer ({len(data)} bytes)",
+          len(data) > 256 * 1024 + 65536)
+    s.sendall(data)
+    f = s.makefile("rb")
+    replies = []
+    try:
+        for _ in reqs:
+            line = f.readline()
+            replies.append(line[:-1] if line.endswith(b"\n") else None)
+    except (socket.timeout, ConnectionResetError):
+        pass
+    replies += [None] * (len(reqs) - len(replies))
+    parsed = []
+    for line in replies:
+        try:
+            parsed.append(json.loads(line) if line is not None else None)
+        except ValueError:
+            parsed.append(None)
+    check("every request answered", all(isinstance(p, dict) for p in parsed),
+          f"{sum(p is None for p in parsed)} missing")
+    if not all(isinstance(p, dict) for p in parsed):
+        return
+    seqs = [p.get("seq") for r, p in zip(reqs, parsed) if r.get("peer") == "moscow"]
+    check("every send to a configured peer stored",
+          all(p.get("ok") is True for r, p in zip(reqs, parsed) if r.get("peer") == "moscow"))
+    check("their seqs come back in request order, consecutive",
+          all(isinstance(x, int) for x in seqs) and seqs == list(range(seqs[0], seqs[0] + len(seqs))))
+    bad = parsed[n // 3]
+    check("the refused send is answered in its place",
+          bad.get("ok") is False and "no such peer" in bad.get("error", ""), repr(bad))
+    st = parsed[n // 2]
+    check("the status is answered in its place, after the sends before it",
+          st.get("ok") is True and "lines" in st and
+          st["lines"][0].get("own_seq", -1) >= seqs[n // 2 - 2], repr(st)[:200])
+    f.close()
+    ok, why = status_ok(s)
+    check("the connection is still usable", ok, why)
+
+
 scen = sys.argv[2]
 if scen == "malformed":
     malformed()
@@ -316,6 +371,8 @@ elif scen == "idle":
     idle(float(sys.argv[3]))
 elif scen == "clients":
     clients(int(sys.argv[3]))
+elif scen == "pipeline":
+    pipeline(int(sys.argv[3]))
 elif scen == "connect":
     sys.exit(connect_once(sys.argv[3] if len(sys.argv) > 3 else None))
 else:
