@@ -90,6 +90,46 @@ static void test_text_all_two_byte(void **state)
 	}
 }
 
+/* The word-at-a-time ASCII path must agree with a byte-by-byte reading:
+ * every control byte, DEL and non-ASCII byte at every position of a run of
+ * printable ASCII, across the 8-byte boundaries. */
+static int ref_ascii_ok(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') || p[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static void test_text_ascii_words(void **state)
+{
+	(void)state;
+	uint8_t buf[40];
+	for (size_t len = 1; len <= sizeof buf; len++) {
+		for (size_t pos = 0; pos < len; pos++) {
+			for (unsigned b = 0; b < 0x100; b++) {
+				for (size_t i = 0; i < len; i++)
+					buf[i] = (uint8_t)('!' + (i * 7) % 94);
+				buf[pos] = (uint8_t)b;
+				if (b >= 0x80)
+					continue; /* a lone non-ASCII byte is never valid UTF-8 */
+				assert_int_equal(hl_text_valid(buf, len), ref_ascii_ok(buf, len));
+			}
+			/* A valid two-byte sequence inside the run. */
+			if (pos + 1 < len) {
+				buf[pos] = 0xd0;
+				buf[pos + 1] = 0x9f;
+				assert_int_equal(hl_text_valid(buf, len), 1);
+				buf[pos + 1] = 0x20; /* truncated */
+				assert_int_equal(hl_text_valid(buf, len), 0);
+			} else {
+				buf[pos] = 0x80;
+				assert_int_equal(hl_text_valid(buf, len), 0);
+			}
+		}
+	}
+}
+
 static void test_label(void **state)
 {
 	(void)state;
@@ -165,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_text_table),
 		cmocka_unit_test(test_text_null),
 		cmocka_unit_test(test_text_all_two_byte),
+		cmocka_unit_test(test_text_ascii_words),
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_lang),
 		cmocka_unit_test(test_hex),
