@@ -54,6 +54,8 @@ json_t *hl_api_status(hl_daemon *d)
 	uint64_t now = hl_now_ms(d);
 	for (int i = 0; i < d->n_lines; i++) {
 		hl_line *l = &d->lines[i];
+		if (l->retired)
+			continue;
 		char ppk[HL_PUBKEY_B64_LEN + 1];
 		hl_pubkey_encode(&l->peer->key, ppk);
 		hl_session *s = l->session;
@@ -164,6 +166,8 @@ json_t *hl_api_inbox(hl_daemon *d)
 {
 	json_t *all = json_array();
 	for (int i = 0; i < d->n_lines; i++) {
+		if (d->lines[i].retired)
+			continue;
 		json_t *a = walk(d, &d->lines[i], 0);
 		json_array_extend(all, a);
 		json_decref(a);

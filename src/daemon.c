@@ -55,7 +55,7 @@ int hl_daemon_after_commit(hl_daemon *d, void (*fn)(void *, int), void *arg)
 hl_line *hl_daemon_line_by_name(hl_daemon *d, const char *name)
 {
 	for (int i = 0; i < d->n_lines; i++)
-		if (strcmp(d->lines[i].peer->name, name) == 0)
+		if (!d->lines[i].retired && strcmp(d->lines[i].peer->name, name) == 0)
 			return &d->lines[i];
 	return NULL;
 }
@@ -63,7 +63,7 @@ hl_line *hl_daemon_line_by_name(hl_daemon *d, const char *name)
 hl_line *hl_daemon_line_by_x(hl_daemon *d, const uint8_t x[32])
 {
 	for (int i = 0; i < d->n_lines; i++)
-		if (sodium_memcmp(d->lines[i].peer->key.x, x, 32) == 0)
+		if (!d->lines[i].retired && sodium_memcmp(d->lines[i].peer->key.x, x, 32) == 0)
 			return &d->lines[i];
 	return NULL;
 }
@@ -86,12 +86,16 @@ static void commit_turn(hl_daemon *d)
 				d->store_backoff_ms = 5000;
 			d->store_hold_until_ms = hl_now_ms(d) + d->store_backoff_ms;
 			for (int i = 0; i < d->n_lines; i++) {
+				if (d->lines[i].retired)
+					continue;
 				hl_line_reload(&d->lines[i]);
 				hl_supervise_alarm(&d->lines[i], HL_ALARM_STORE, -1, 1, text);
 			}
 		} else {
 			d->store_backoff_ms = 0;
 			for (int i = 0; i < d->n_lines; i++) {
+				if (d->lines[i].retired)
+					continue;
 				if (hl_alarm_is_open(d->alarms, d->lines[i].line_id, HL_ALARM_STORE, -1))
 					hl_supervise_alarm(&d->lines[i], HL_ALARM_STORE, -1, 0, NULL);
 				hl_line_committed(&d->lines[i]);
@@ -108,6 +112,11 @@ static void commit_turn(hl_daemon *d)
 	}
 	for (hl_session *s = d->sessions; s; s = s->next)
 		hl_session_flush(s);
+}
+
+void hl_daemon_commit(hl_daemon *d)
+{
+	commit_turn(d);
 }
 
 static void on_check(uv_check_t *c)
@@ -147,7 +156,8 @@ static void shutdown_daemon(hl_daemon *d, const char *why)
 	/* Closes the handles of any AlarmCommand still running, so shutdown
 	 * does not wait for a hung one. */
 	for (int i = 0; i < d->n_lines; i++)
-		hl_linktest_cancel(&d->lines[i]);
+		if (!d->lines[i].retired)
+			hl_linktest_cancel(&d->lines[i]);
 	hl_alarms_free(d->alarms);
 	d->alarms = NULL;
 	hl_api_stop(d);
@@ -155,15 +165,22 @@ static void shutdown_daemon(hl_daemon *d, const char *why)
 		uv_close((uv_handle_t *)&d->listener, NULL);
 	d->listening = 0;
 	for (int i = 0; i < d->n_lines; i++)
-		hl_line_close(&d->lines[i]);
+		if (!d->lines[i].retired)
+			hl_line_close(&d->lines[i]);
 	uv_close((uv_handle_t *)&d->sig_term, NULL);
 	uv_close((uv_handle_t *)&d->sig_int, NULL);
+	uv_close((uv_handle_t *)&d->sig_hup, NULL);
 	uv_close((uv_handle_t *)&d->commit_check, NULL);
 	uv_close((uv_handle_t *)&d->commit_prepare, NULL);
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
 {
+	if (signum == SIGHUP) {
+		hl_log(HL_LOG_NOTICE, "SIGHUP: reloading %s", ((hl_daemon *)sig->data)->cfg->path);
+		hl_daemon_reload(sig->data);
+		return;
+	}
 	shutdown_daemon(sig->data, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
@@ -257,9 +274,11 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 		return rc;
 	uv_signal_init(&d->loop, &d->sig_term);
 	uv_signal_init(&d->loop, &d->sig_int);
-	d->sig_term.data = d->sig_int.data = d;
+	uv_signal_init(&d->loop, &d->sig_hup);
+	d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
 	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
+	uv_signal_start(&d->sig_hup, on_signal, SIGHUP);
 	uv_check_init(&d->loop, &d->commit_check);
 	d->commit_check.data = d;
 	uv_check_start(&d->commit_check, on_check);
@@ -308,13 +327,15 @@ void hl_daemon_free(hl_daemon *d)
 		if (d->listening)
 			uv_close((uv_handle_t *)&d->listener, NULL);
 		for (int i = 0; i < d->n_lines; i++)
-			hl_line_close(&d->lines[i]);
+			if (!d->lines[i].retired)
+				hl_line_close(&d->lines[i]);
 		if (d->alarms)
 			hl_alarms_free(d->alarms);
 		d->alarms = NULL;
 		/* H6: hl_sandbox_enter can fail after a complete init; the loop
 		 * would wait for these for ever (a zeroed handle is UNKNOWN). */
 		uv_handle_t *late[] = { (uv_handle_t *)&d->sig_term, (uv_handle_t *)&d->sig_int,
+					(uv_handle_t *)&d->sig_hup,
 					(uv_handle_t *)&d->commit_check,
 					(uv_handle_t *)&d->commit_prepare,
 					(uv_handle_t *)&d->metrics_timer };
@@ -326,6 +347,8 @@ void hl_daemon_free(hl_daemon *d)
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&d->loop);
 	hl_api_free(d);
+	free(d->reload_peers);
+	d->reload_peers = NULL;
 	if (d->store)
 		hl_store_close(d->store);
 	d->store = NULL;

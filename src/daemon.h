@@ -120,6 +120,7 @@ struct hl_line {
 	uint64_t quota_dropped;  /* entries not stored for the quota in it */
 	int quota_over;          /* quota alarm raised in this window */
 	int want_resend;         /* ask the peer to resend after a failed commit */
+	int retired;             /* closed by a reload (reload.c): in no lookup */
 };
 
 /* Something to do once the current transaction is durable. */
@@ -138,7 +139,8 @@ struct hl_daemon {
 	int n_lines;
 	uv_tcp_t listener;
 	int listening;
-	uv_signal_t sig_term, sig_int, sig_pipe;
+	uv_signal_t sig_term, sig_int, sig_pipe, sig_hup;
+	hl_peer_conf *reload_peers; /* settings of lines added by reloads, by slot */
 	uv_check_t commit_check;     /* commits what I/O callbacks stored */
 	uv_prepare_t commit_prepare; /* and what timers stored, before the loop blocks */
 	hl_after *after_head, *after_tail;
@@ -164,6 +166,13 @@ uint64_t hl_wall_ms(void);
  * else loads the configured key file; every other field is reset. */
 int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen);
 int hl_daemon_run(hl_daemon *d);
+/* Commits the open transaction now (what the loop does once a turn). */
+void hl_daemon_commit(hl_daemon *d);
+/* reload.c: SIGHUP. Re-reads the configuration file; applies its [Peer]
+ * sections (unchanged lines untouched, changed ones restarted, new ones
+ * added, missing ones closed); reports [Station] changes as waiting for a
+ * restart. A file that does not load changes nothing. */
+int hl_daemon_reload(hl_daemon *d);
 void hl_daemon_free(hl_daemon *d);
 /* Opens the turn's transaction if none is open (group commit). */
 int hl_daemon_tx(hl_daemon *d);
