@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "noise.h"
 #include "ratelimit.h"
+#include "sdnotify.h"
 #include "store.h"
 #include "wire.h"
 
@@ -141,6 +142,7 @@ struct hl_daemon {
 	int listening;
 	uv_signal_t sig_term, sig_int, sig_pipe, sig_hup;
 	hl_peer_conf *reload_peers; /* settings of lines added by reloads, by slot */
+	const hl_sdnotify *notify; /* service manager, for RELOADING=1 (NULL: none) */
 	uv_check_t commit_check;     /* commits what I/O callbacks stored */
 	uv_prepare_t commit_prepare; /* and what timers stored, before the loop blocks */
 	hl_after *after_head, *after_tail;

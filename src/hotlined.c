@@ -1,5 +1,6 @@
 /* hotlined.c — the station daemon's entry point: options, configuration,
  * then the event loop until SIGTERM/SIGINT. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "passphrase.h"
 #include "sandbox.h"
+#include "sdnotify.h"
 
 #define HOTLINE_VERSION "0.1.0"
 
@@ -66,6 +68,64 @@ static int load_identity(const hl_config *cfg, int pass_fd, hl_identity **id)
 	return rc < 0 ? -1 : 0;
 }
 /* ---- end H6 key protection ---- */
+
+/* ---- H7 sd_notify: READY=1 once listening under the sandbox, STOPPING=1 at
+ * SIGTERM/SIGINT (systemd Type=notify; a no-op without NOTIFY_SOCKET). The
+ * watchers sit beside the daemon's own, unreferenced (they keep no loop
+ * alive), and stop after the first signal so a second one acts as before. */
+typedef struct {
+	hl_sdnotify n;
+	uv_signal_t term, intr;
+	int armed;
+} notifier;
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+	notifier *nt = s->data;
+	(void)hl_sdnotify_stopping(&nt->n, signum == SIGTERM ? "stopping (SIGTERM)"
+							   : "stopping (SIGINT)");
+	uv_signal_stop(&nt->term);
+	uv_signal_stop(&nt->intr);
+}
+
+/* After hl_daemon_init: the socket is connected while any call is allowed. */
+static void notify_arm(notifier *nt, uv_loop_t *loop)
+{
+	char err[300] = "";
+	if (hl_sdnotify_open(&nt->n, getenv("NOTIFY_SOCKET"), err, sizeof err) < 0)
+		hl_log(HL_LOG_WARN, "no readiness notification: %s", err);
+	if (nt->n.fd < 0)
+		return;
+	uv_signal_init(loop, &nt->term);
+	uv_signal_init(loop, &nt->intr);
+	nt->term.data = nt->intr.data = nt;
+	uv_signal_start(&nt->term, on_stop_signal, SIGTERM);
+	uv_signal_start(&nt->intr, on_stop_signal, SIGINT);
+	uv_unref((uv_handle_t *)&nt->term);
+	uv_unref((uv_handle_t *)&nt->intr);
+	nt->armed = 1;
+}
+
+static void notify_ready(const notifier *nt, const hl_daemon *d)
+{
+	char status[HL_MAX_NAME + HL_MAX_ENDPOINT_STR + 64];
+	snprintf(status, sizeof status, "station %s: %d line(s)%s%s", d->cfg->name, d->n_lines,
+		 d->cfg->listen[0] ? ", listening on " : "", d->cfg->listen);
+	if (hl_sdnotify_ready(&nt->n, status) < 0)
+		hl_log(HL_LOG_WARN, "cannot send READY=1 to NOTIFY_SOCKET: %s", strerror(errno));
+}
+
+/* Before hl_daemon_free, which runs the loop to finish the closes. */
+static void notify_close(notifier *nt)
+{
+	if (nt->armed) {
+		uv_close((uv_handle_t *)&nt->term, NULL);
+		uv_close((uv_handle_t *)&nt->intr, NULL);
+	}
+	nt->armed = 0;
+	hl_sdnotify_close(&nt->n);
+}
+/* ---- end H7 sd_notify ---- */
 
 /* The key itself was loaded (and so checked) by load_identity. */
 static int check_config(const hl_config *cfg)
@@ -163,12 +223,20 @@ int main(int argc, char **argv)
 	}
 	d->id = id; /* the daemon takes it over (and frees it) */
 	int rc = 1;
-	if (hl_daemon_init(d, cfg, err, sizeof err) < 0)
+	notifier nt = { .n = { -1 } }; /* H7 sd_notify */
+	if (hl_daemon_init(d, cfg, err, sizeof err) < 0) {
 		fprintf(stderr, "hotlined: %s\n", err);
-	else if (hl_sandbox_enter(&sb, d, err, sizeof err) < 0) /* H6: drop root, seccomp */
-		fprintf(stderr, "hotlined: %s\n", err);
-	else
-		rc = hl_daemon_run(d);
+	} else {
+		notify_arm(&nt, &d->loop); /* H7 */
+		d->notify = &nt.n;
+		if (hl_sandbox_enter(&sb, d, err, sizeof err) < 0) { /* H6: drop root, seccomp */
+			fprintf(stderr, "hotlined: %s\n", err);
+		} else {
+			notify_ready(&nt, d); /* H7: listening, sandboxed */
+			rc = hl_daemon_run(d);
+		}
+	}
+	notify_close(&nt); /* H7 */
 	hl_daemon_free(d);
 	free(d);
 	free(cfg);

@@ -96,7 +96,21 @@ static int add_line(hl_daemon *d, const hl_peer_conf *pc, char *err, size_t errl
 	return 0;
 }
 
+static int reload(hl_daemon *d);
+
+/* systemd (Type=notify) is told the reload's start and its end. */
 int hl_daemon_reload(hl_daemon *d)
+{
+	if (d->notify)
+		(void)hl_sdnotify_reloading(d->notify, "reloading the configuration");
+	int rc = reload(d);
+	if (d->notify)
+		(void)hl_sdnotify_ready(d->notify, rc < 0 ? "reload failed: see the log; running as before"
+							  : "configuration reloaded");
+	return rc;
+}
+
+static int reload(hl_daemon *d)
 {
 	char err[1024] = "";
 	int rc = 0, kept = 0, changed = 0, added = 0, removed = 0;
