@@ -91,11 +91,65 @@ check-asan:
 demo: all
 	@BUILD=$(BUILD) bash scripts/demo.sh
 
+# ---- install / uninstall ---------------------------------------------------
+# Every directory may be overridden; DESTDIR is put in front of each (staged
+# installs, the Debian package: PREFIX=/usr UNITDIR=/lib/systemd/system).
+# hotlined sits in BINDIR beside hotline, not in sbin: operators run
+# `hotlined --check-config` unprivileged and the unit names /usr/bin/hotlined
+# (SBINDIR=/usr/sbin moves it, and the unit with it). SYSCONFDIR is /etc
+# whatever PREFIX is: hotline's compiled-in default is
+# /etc/hotline/hotline.conf and the unit's ConfigurationDirectory= is under
+# /etc. Nothing is installed there (a station needs its own keys): the
+# example goes to DOCDIR/examples and the unit's -c points at SYSCONFDIR.
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(BINDIR)
+SYSCONFDIR ?= /etc
+DATAROOTDIR ?= $(PREFIX)/share
+DATADIR ?= $(DATAROOTDIR)/hotline
+DOCDIR ?= $(DATAROOTDIR)/doc/hotline
+MANDIR ?= $(DATAROOTDIR)/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
+INSTALL ?= install
+INST_MANS := $(wildcard man/*.1 man/*.5 man/*.7 man/*.8)
+INST_FORMS := $(wildcard forms/*)
+INST_DOCS := README.md docs/API.md docs/PROTOCOL.md docs/SANDBOX.md docs/THREAT-MODEL.md
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BUILD)/hotline $(BUILD)/hotlined $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 man/hotline.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 man/hotlined.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL) -m 0755 $(BUILD)/hotline $(DESTDIR)$(BINDIR)/hotline
+	$(INSTALL) -m 0755 $(BUILD)/hotlined $(DESTDIR)$(SBINDIR)/hotlined
+	@for m in $(INST_MANS); do \
+		s=$${m##*.}; \
+		echo "$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/"; \
+		$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$$s && \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; \
+	done
+	sed -e 's|/usr/bin/hotlined|$(SBINDIR)/hotlined|g' -e 's|/etc/hotline/|$(SYSCONFDIR)/hotline/|g' \
+		systemd/hotlined.service >$(DESTDIR)$(UNITDIR)/hotlined.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/hotlined.service
+	$(INSTALL) -m 0644 completion/hotline.bash $(DESTDIR)$(BASHCOMPDIR)/hotline
+	$(INSTALL) -m 0644 $(INST_DOCS) $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 examples/hotline.conf $(DESTDIR)$(DOCDIR)/examples/
+ifneq ($(INST_FORMS),)
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/forms
+	$(INSTALL) -m 0644 $(INST_FORMS) $(DESTDIR)$(DATADIR)/forms/
+endif
+
+# Removes what install put there, then the directories that are hotline's
+# alone if they are empty; shared ones (bin, man1, ...) stay.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hotline $(DESTDIR)$(SBINDIR)/hotlined
+	rm -f $(foreach m,$(INST_MANS),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+	rm -f $(DESTDIR)$(UNITDIR)/hotlined.service $(DESTDIR)$(BASHCOMPDIR)/hotline
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(INST_DOCS))) $(DESTDIR)$(DOCDIR)/examples/hotline.conf
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/forms/,$(notdir $(INST_FORMS)))
+	@for d in $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/forms \
+		$(DESTDIR)$(DATADIR); do rmdir "$$d" 2>/dev/null || :; done
+
+.PHONY: uninstall
+# ---- end install / uninstall ----
 
 clean:
 	rm -rf $(BUILD) build
@@ -180,9 +234,15 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 bench: $(BENCH_BINS) $(BUILD)/tests/hlt_make $(BUILD)/hotline
 	@BUILD=$(BUILD) sh bench/run.sh $(BENCH_BINS)
 
+# Helpers driven by the bench scripts (bench/tools/*.c, not run by run.sh),
+# built by the rule above into $(BUILD)/bench/tools/; the scripts also need
+# the daemon.
+BENCH_TOOL_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/tools/*.c))
+bench: $(BENCH_TOOL_BINS) $(BUILD)/hotlined $(BUILD)/tests/apiload
+
 .PHONY: bench
 
--include $(wildcard $(BUILD)/bench/*.d)
+-include $(wildcard $(BUILD)/bench/*.d $(BUILD)/bench/tools/*.d)
 
 # ---- valgrind: the unit tests under memcheck -------------------------------
 # `make valgrind` builds the unit tests again without sanitizers (ASan and

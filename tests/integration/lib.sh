@@ -2,9 +2,13 @@
 # hotlined processes) in a temporary directory on 127.0.0.1. Source it.
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HL="$ROOT/$BUILD/hotline"
-HLD="$ROOT/$BUILD/hotlined"
-TOOLS="$ROOT/$BUILD/tests"
+case "$BUILD" in
+/*) BUILD_DIR=$BUILD ;;
+*) BUILD_DIR=$ROOT/$BUILD ;;
+esac
+HL="$BUILD_DIR/hotline"
+HLD="$BUILD_DIR/hotlined"
+TOOLS="$BUILD_DIR/tests"
 T=$(mktemp -d /tmp/hotline-test.XXXXXX)
 chmod 700 "$T"
 FAILED=0

@@ -1,0 +1,112 @@
+# hotline.bash — bash completion for hotline(1): subcommands, their options,
+# and peer names from the configuration's [Peer NAME] sections.
+# Installed as .../bash-completion/completions/hotline (loaded on first use).
+
+# The subcommands as the hotline being completed lists them under
+# "commands:" in --help, so a new one needs no change here; the fixed list
+# is the fallback when it cannot be run.
+_hotline_commands()
+{
+	local cmds
+	cmds=$("$1" --help 2>/dev/null | awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f { print $1 }')
+	printf '%s\n' "${cmds:-status send inbox log export report test keygen pubkey verify help}"
+}
+
+# Peer names in the configuration file, if it is readable.
+_hotline_peers()
+{
+	[ -r "$1" ] || return 0
+	sed -n 's/^[[:space:]]*\[[Pp]eer[[:space:]][[:space:]]*\([^]]*\)\].*/\1/p' "$1" |
+		sed 's/[[:space:]]*$//'
+}
+
+_hotline()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
+	local conf=${HOTLINE_CONFIG:-/etc/hotline/hotline.conf}
+	local cmd="" npos=0 i w opts
+	local globals="-c --config --json --help --version"
+
+	COMPREPLY=()
+	# Where the command is, which configuration, how many arguments it has.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case "$w" in
+		-c | --config)
+			conf=${COMP_WORDS[i + 1]}
+			((i++))
+			;;
+		--config=*) conf=${w#--config=} ;;
+		-p | --lang | --format | --from | --to | -o | -f | --svg | --since | --against | --keys | --passphrase-fd)
+			((i++)) # an option's value is not an argument
+			;;
+		-*) ;;
+		*)
+			if [ -z "$cmd" ]; then cmd=$w; else ((npos++)); fi
+			;;
+		esac
+	done
+	conf=${conf/#\~/$HOME}
+
+	case "$prev" in
+	-c | --config | -o | -f | --svg | --against | --keys)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		compopt -o filenames 2>/dev/null
+		return 0
+		;;
+	-p)
+		COMPREPLY=($(compgen -W "flash immediate priority routine" -- "$cur"))
+		return 0
+		;;
+	--format)
+		COMPREPLY=($(compgen -W "text json" -- "$cur"))
+		return 0
+		;;
+	--lang | --from | --to | --since | --passphrase-fd)
+		return 0 # a value the user knows
+		;;
+	esac
+
+	if [ -z "$cmd" ]; then
+		if [[ "$cur" == -* ]]; then
+			COMPREPLY=($(compgen -W "$globals" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(_hotline_commands "${COMP_WORDS[0]}")" -- "$cur"))
+		fi
+		return 0
+	fi
+
+	case "$cmd" in
+	status | inbox) opts="--json" ;;
+	send) opts="-p --lang" ;;
+	log) opts="--format --json" ;;
+	export) opts="--from --to --proof -o" ;;
+	report) opts="--since --svg --json" ;;
+	test) opts="--json" ;;
+	keygen) opts="-o --passphrase --passphrase-fd" ;;
+	pubkey) opts="-f --passphrase-fd" ;;
+	verify) opts="--against --keys --json --quiet" ;;
+	help)
+		[ "$npos" -eq 0 ] &&
+			COMPREPLY=($(compgen -W "$(_hotline_commands "${COMP_WORDS[0]}")" -- "$cur"))
+		return 0
+		;;
+	*) opts="" ;;
+	esac
+
+	if [[ "$cur" == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
+		return 0
+	fi
+	case "$cmd" in
+	send | log | export | report | test)
+		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_hotline_peers "$conf")" -- "$cur"))
+		;;
+	verify)
+		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur")) && compopt -o filenames 2>/dev/null
+		;;
+	esac
+	return 0
+}
+
+complete -F _hotline hotline
