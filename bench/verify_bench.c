@@ -148,7 +148,7 @@ int main(void)
 	printf("# ceiling before %.0f, after %.0f verifies/s\n", c1, c2);
 	printf("verify_transcript_entries %llu entries\n", (unsigned long long)rb.entries);
 	printf("verify_entries_per_s %.0f entries/s\n", (double)rb.entries / rb.seconds);
-	printf("ceiling_ed25519_verify_per_s %.0f verifies/s\n", c);
+	printf("verify_ceiling_ed25519_verify_per_s %.0f verifies/s\n", c);
 	printf("verify_ratio %.3f\n", (double)rb.entries / rb.seconds / c);
 	printf("verify_peak_rss_kib %ld KiB\n", rss_b);
 	printf("verify_small_transcript_entries %llu entries\n", (unsigned long long)rs.entries);
