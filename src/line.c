@@ -189,9 +189,29 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		stop_line(l, why);
 		return HL_ERR_STOPPED;
 	}
+	/* Seq rollbacks are only logged: a HELLO on a slow path may be overtaken
+	 * by entries and receipts on a faster one, so they are not proof. */
 	if (h.my_seq < l->peer_durable)
 		hl_log(HL_LOG_WARN, "%s: peer says its newest entry is %llu, we hold %llu of theirs",
 		       l->peer->name, (unsigned long long)h.my_seq, (unsigned long long)l->peer_durable);
+	if (h.your_seq < l->receipted_seq)
+		hl_log(HL_LOG_WARN, "%s: peer says it holds %llu of our entries, its own receipt covers %llu",
+		       l->peer->name, (unsigned long long)h.your_seq, (unsigned long long)l->receipted_seq);
+	/* A seq we hold has one hash for good: the peer signing another one for
+	 * its own newest entry has forked its chain (no race: unlike the seqs,
+	 * which another path's traffic may have moved on since, a hash at a
+	 * given seq never changes). */
+	if (h.my_seq > 0 && h.my_seq <= l->peer_seq) {
+		rc = peer_author_hash(l, h.my_seq, mine);
+		if (rc < 0)
+			return rc;
+		if (sodium_memcmp(mine, h.my_hash, 32) != 0) {
+			snprintf(why, sizeof why, "peer's HELLO names a different entry of its own at seq %llu than the one we hold (fork)",
+				 (unsigned long long)h.my_seq);
+			stop_line(l, why);
+			return HL_ERR_STOPPED;
+		}
+	}
 	s->hello_rx = 1;
 	s->send_next = h.your_seq + 1;
 	/* Re-receipt what we hold, so a receipt lost in a crash is replaced. */
@@ -356,8 +376,15 @@ static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len
 	rc = hl_receipt_verify(&r);
 	if (rc < 0)
 		return rc;
-	if (r.seq > l->own_durable)
-		return HL_ERR_INVAL; /* receipts only what we sent */
+	if (r.seq > l->own_durable) {
+		/* We send only durable entries, so a signed receipt beyond them
+		 * names an entry we never wrote: the stores diverged (PROTOCOL §4). */
+		char why[200];
+		snprintf(why, sizeof why, "peer receipted our seq %llu but we wrote only %llu (our store restored from an old copy, or a fork)",
+			 (unsigned long long)r.seq, (unsigned long long)l->own_durable);
+		stop_line(l, why);
+		return HL_ERR_STOPPED;
+	}
 	uint8_t mine[32];
 	rc = own_author_hash(l, r.seq, mine);
 	if (rc < 0)
