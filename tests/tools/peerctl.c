@@ -1,6 +1,7 @@
 /* peerctl.c — a scriptable fake peer for the hostile-input integration tests:
  * speaks hotline's wire protocol over blocking-style POSIX sockets to probe,
- * replay, flood and impersonate, and says exactly what the daemon did. */
+ * replay, flood and impersonate (lying HELLOs, forked receipts, a wrong
+ * clock, withheld receipts), and says exactly what the daemon did. */
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -28,9 +29,10 @@
 enum { EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE }; /* expected / not / bad command line */
 
 typedef struct {
-	const char *addr, *bind, *key, *peer, *psk, *save, *seed;
+	const char *addr, *bind, *key, *peer, *psk, *save, *seed, *hello;
 	int timeout_ms, expect_refused, zero_frame, stall, framed, nscript;
 	long bytes;
+	int64_t clock_off_ms;    /* --clock-offset: added to every wall time we send */
 	char **script;
 } opts;
 
@@ -39,6 +41,7 @@ typedef struct {
 	size_t rx_bytes;         /* every byte the daemon sent us */
 	int closed;              /* the daemon closed (FIN or RST) */
 	int have_frame;          /* framer holds a frame handed out, pop before next */
+	int64_t clock_off_ms;    /* our clock's lie, in PONGs, receipts and entries */
 	hl_framer fr;
 	hl_noise_cipher tx, rx;
 	uint8_t hs_hash[HL_NOISE_HASHLEN];
@@ -64,6 +67,7 @@ static int64_t clock_ms(clockid_t id)
 }
 #define now_ms() clock_ms(CLOCK_MONOTONIC)
 #define wall_ms() ((uint64_t)clock_ms(CLOCK_REALTIME))
+#define our_wall_ms(c) ((uint64_t)(clock_ms(CLOCK_REALTIME) + (c)->clock_off_ms))
 
 /* HOST:PORT, [V6]:PORT, or a bare HOST (port 0) when port is 0. */
 static int parse_addr(const char *s, int port, struct sockaddr_storage *ss, socklen_t *sl)
@@ -95,6 +99,7 @@ static int conn_open(conn *c, const opts *o)
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	c->timeout_ms = o->timeout_ms;
+	c->clock_off_ms = o->clock_off_ms;
 	hl_framer_init(&c->fr);
 	hl_rd_init(&c->rd, c->pt, 0);
 	if (parse_addr(o->addr, 1, &ss, &sl) < 0 || (o->bind && parse_addr(o->bind, 0, &bs, &bl) < 0)) {
@@ -250,7 +255,7 @@ static int next_record(conn *c, int64_t end, uint8_t *type, const uint8_t **body
 				return -2;
 			uint8_t p[HL_PING_LEN];
 			memcpy(p, *body, 8);
-			hl_be64_put(p + 8, wall_ms());
+			hl_be64_put(p + 8, our_wall_ms(c));
 			if (send_record(c, HL_REC_PONG, p, sizeof p) < 0)
 				return c->closed ? -1 : -2;
 			continue;
@@ -449,6 +454,9 @@ typedef struct { /* probe and act: a pinned peer, impersonated */
 	uint8_t prev[32];         /* hash of our newest entry the station holds */
 	uint64_t last_seq;        /* last valid entry we sent (0 none) */
 	uint8_t last_prev[32], last_hash[32];
+	uint64_t seen_seq;        /* the station's newest entry we claim to hold */
+	uint8_t seen_hash[32];
+	unsigned seen_entries;    /* ENTRY records the station sent us */
 } actor;
 
 /* Signs e (tampering with the signature if asked), sends it, gives its hash. */
@@ -472,6 +480,18 @@ static int send_entry(actor *a, hl_entry *e, int flip_sig, uint8_t hash[32])
 	return rc;
 }
 
+/* An entry of the station's: we "hold" it, so a receipt may name it. */
+static void note_entry(actor *a, const uint8_t *body, size_t len)
+{
+	hl_entry e;
+	a->seen_entries++;
+	if (hl_entry_decode(body, len, &e) < 0 || memcmp(e.author, a->station.ed, 32) != 0 ||
+	    e.seq <= a->seen_seq)
+		return;
+	a->seen_seq = e.seq;
+	hl_entry_hash(body, len, a->seen_hash);
+}
+
 /* Waits for a record of one type, skipping (and naming) others; want 0 waits
  * for the station to close the connection. */
 static int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len)
@@ -488,6 +508,8 @@ static int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len
 			say("  no %s: %s", rec_name(want), why_no_record(rc));
 			return -1;
 		}
+		if (type == HL_REC_ENTRY)
+			note_entry(a, *body, *len);
 		if (type == want)
 			return 0;
 		if (type != HL_REC_PONG)
@@ -523,13 +545,15 @@ static int expect_receipt(actor *a, uint64_t seq)
 }
 
 enum { OP_SEND, OP_EQUIVOCATE, OP_BAD_SIG, OP_BAD_PREV, OP_BAD_SEQ, OP_BAD_PEERHASH, OP_WRONG_LINE,
-       OP_MAX_FRAME, OP_EXPECT_RECEIPT, OP_EXPECT_WANT, OP_EXPECT_CLOSE, OP_PING, OP_N };
+       OP_MAX_FRAME, OP_RECEIPT_HEAD, OP_RECEIPT_FORK, OP_RECEIPT_BEYOND, OP_CLOCK_OFFSET,
+       OP_EXPECT_RECEIPT, OP_EXPECT_WANT, OP_EXPECT_CLOSE, OP_PING, OP_IDLE, OP_WAIT_ENTRY, OP_N };
 
 static const struct { const char *name; int nargs; } ops[OP_N] = {
 	{ "send-valid", 1 }, { "equivocate", 1 }, { "bad-sig", 0 }, { "bad-prev", 0 },
 	{ "bad-seq", 0 }, { "bad-peerhash", 0 }, { "wrong-line", 0 }, { "max-frame", 0 },
+	{ "receipt-head", 0 }, { "receipt-fork", 0 }, { "receipt-beyond", 0 }, { "clock-offset", 1 },
 	{ "expect-receipt", 1 },
-	{ "expect-want", 1 }, { "expect-close", 0 }, { "ping", 0 },
+	{ "expect-want", 1 }, { "expect-close", 0 }, { "ping", 0 }, { "idle", 1 }, { "wait-entry", 0 },
 };
 
 static int op_lookup(const char *s)
@@ -548,6 +572,19 @@ static int parse_u64(const char *s, uint64_t *v)
 	return errno || endp == s || *endp || s[0] == '-' ? -1 : 0;
 }
 
+/* Signed milliseconds, within a year either way. */
+static int parse_i64(const char *s, int64_t *v)
+{
+	char *endp;
+	errno = 0;
+	long long x = strtoll(s, &endp, 10);
+	if (errno || endp == s || *endp || x > 31536000000LL || x < -31536000000LL)
+		return -1;
+	if (v)
+		*v = x;
+	return 0;
+}
+
 /* The whole script is checked before connecting: a typo is a usage error,
  * not a daemon misbehaving. */
 static int script_ok(char **w, int n)
@@ -559,13 +596,76 @@ static int script_ok(char **w, int n)
 			say("act: bad script at '%s'", w[i]);
 			return 0;
 		}
-		if ((op == OP_EXPECT_RECEIPT || op == OP_EXPECT_WANT) && parse_u64(w[i + 1], &v) < 0) {
-			say("act: %s needs a number, not '%s'", w[i], w[i + 1]);
+		if ((op == OP_EXPECT_RECEIPT || op == OP_EXPECT_WANT || op == OP_IDLE) &&
+		    (parse_u64(w[i + 1], &v) < 0 || (op == OP_IDLE && v > 60))) {
+			say("act: %s needs a number (idle: 0..60 s), not '%s'", w[i], w[i + 1]);
+			return 0;
+		}
+		if (op == OP_CLOCK_OFFSET && parse_i64(w[i + 1], NULL) < 0) {
+			say("act: clock-offset needs milliseconds, not '%s'", w[i + 1]);
 			return 0;
 		}
 		i += ops[op].nargs;
 	}
 	return 1;
+}
+
+/* Stays connected for secs, answering PINGs (with our clock) and taking the
+ * station's entries, receipting nothing: the station must not close on us. */
+static int idle(actor *a, uint64_t secs)
+{
+	int64_t end = now_ms() + (int64_t)secs * 1000;
+	unsigned before = a->seen_entries;
+	for (;;) {
+		uint8_t type;
+		const uint8_t *body;
+		size_t len;
+		int rc = next_record(&a->c, end, &type, &body, &len);
+		if (rc == 0)
+			break;
+		if (rc != 1) {
+			say("idle %llu: %s", (unsigned long long)secs, why_no_record(rc));
+			return -1;
+		}
+		if (type == HL_REC_ENTRY)
+			note_entry(a, body, len);
+	}
+	say("idle %llu: connection open; %u entries of the station's came (it has up to seq %llu)",
+	    (unsigned long long)secs, a->seen_entries - before, (unsigned long long)a->seen_seq);
+	return 0;
+}
+
+/* A receipt signed with the peer's key: the right one for the station's
+ * newest entry we hold, or one naming another hash for that seq (a fork), or
+ * one for a seq the station never wrote. */
+static int send_receipt(actor *a, int op)
+{
+	hl_receipt r;
+	uint8_t enc[HL_RECEIPT_LEN];
+	memset(&r, 0, sizeof r);
+	memcpy(r.line_id, a->line_id, 32);
+	memcpy(r.receiver, a->id->pub.ed, 32);
+	r.seq = op == OP_RECEIPT_BEYOND ? a->seen_seq + 1 : a->seen_seq;
+	if (op == OP_RECEIPT_HEAD)
+		memcpy(r.hash, a->seen_hash, 32);
+	else
+		randombytes_buf(r.hash, 32);
+	r.time_ms = our_wall_ms(&a->c);
+	if (r.seq == 0) {
+		say("%s: the station has no entry we could receipt", ops[op].name);
+		return -1;
+	}
+	if (hl_receipt_sign(&r, a->id) < 0)
+		return -1;
+	hl_receipt_encode(&r, enc);
+	if (send_record(&a->c, HL_REC_RECEIPT, enc, sizeof enc) < 0) {
+		say("%s: cannot send: %s", ops[op].name, a->c.closed ? "connection closed" : "error");
+		return -1;
+	}
+	say("%s: signed receipt for the station's seq %llu sent%s", ops[op].name, (unsigned long long)r.seq,
+	    op == OP_RECEIPT_HEAD ? "" : op == OP_RECEIPT_FORK ? " (a different hash: a fork)" :
+	    " (a seq it never wrote)");
+	return 0;
 }
 
 /* Waiting actions. 0 as expected, -1 not. */
@@ -588,9 +688,17 @@ static int expect_step(actor *a, int op, const char *arg)
 		say("expect-want %llu: WANT from seq %llu", (unsigned long long)n, (unsigned long long)from);
 		return len == HL_WANT_LEN && from == n ? 0 : -1;
 	}
+	if (op == OP_WAIT_ENTRY) {
+		if (wait_record(a, HL_REC_ENTRY, &body, &len) < 0)
+			return -1;
+		say("wait-entry: the station's entries up to seq %llu", (unsigned long long)a->seen_seq);
+		return 0;
+	}
+	if (op == OP_IDLE)
+		return idle(a, n);
 	if (op == OP_PING) {
 		hl_be64_put(p, (uint64_t)now_ms());
-		hl_be64_put(p + 8, wall_ms());
+		hl_be64_put(p + 8, our_wall_ms(&a->c));
 		if (send_record(&a->c, HL_REC_PING, p, sizeof p) < 0 ||
 		    wait_record(a, HL_REC_PONG, &body, &len) < 0 || len != HL_PING_LEN ||
 		    memcmp(body, p, 8) != 0) {
@@ -611,6 +719,13 @@ static int act_step(actor *a, int op, const char *arg)
 	hl_entry e;
 	if (op >= OP_EXPECT_RECEIPT)
 		return expect_step(a, op, arg);
+	if (op == OP_RECEIPT_HEAD || op == OP_RECEIPT_FORK || op == OP_RECEIPT_BEYOND)
+		return send_receipt(a, op);
+	if (op == OP_CLOCK_OFFSET) {
+		parse_i64(arg, &a->c.clock_off_ms);
+		say("clock-offset: our clock now reads %+lld ms off", (long long)a->c.clock_off_ms);
+		return 0;
+	}
 	if (op == OP_MAX_FRAME) {
 		/* The largest legal transport message (65535 bytes on the wire),
 		 * holding one malformed PING: the station must close, not crash. */
@@ -627,7 +742,7 @@ static int act_step(actor *a, int op, const char *arg)
 	memcpy(e.prev, a->prev, 32);
 	e.peer_seq = a->sh.my_seq; /* cross-link: the station's head */
 	memcpy(e.peer_hash, a->sh.my_hash, 32);
-	e.time_ms = wall_ms();
+	e.time_ms = our_wall_ms(&a->c);
 	snprintf(e.operator_name, sizeof e.operator_name, "peerctl");
 	snprintf(e.lang, sizeof e.lang, "en");
 	e.body = (const uint8_t *)(arg ? arg : "tampered");
@@ -665,8 +780,26 @@ static int act_step(actor *a, int op, const char *arg)
 	return 0;
 }
 
-/* Our HELLO claims exactly what the station's says: anything else is a fork. */
-static int send_hello(actor *a)
+/* --hello MODE: what our HELLO claims. honest: exactly what the station's
+ * says (we hold its whole chain, it holds ours). The lies: ours-ahead, we
+ * hold one more of its entries than it wrote; ours-forked, another hash for
+ * its newest seq; ours-none, none of its entries (below the receipts we may
+ * have signed); theirs-none, our own chain is empty (a store restored from an
+ * old copy: our next entry is seq 1 again); theirs-forked, another hash for
+ * our newest seq. */
+static const char *const hello_modes[] = { "honest", "ours-ahead", "ours-forked", "ours-none",
+					   "theirs-none", "theirs-forked", NULL };
+enum { HM_HONEST, HM_OURS_AHEAD, HM_OURS_FORKED, HM_OURS_NONE, HM_THEIRS_NONE, HM_THEIRS_FORKED };
+
+static int hello_mode(const char *s)
+{
+	for (int i = 0; hello_modes[i]; i++)
+		if (!strcmp(s ? s : "honest", hello_modes[i]))
+			return i;
+	return -1;
+}
+
+static int send_hello(actor *a, int mode)
 {
 	hl_hello h;
 	uint8_t enc[HL_HELLO_LEN];
@@ -675,6 +808,31 @@ static int send_hello(actor *a)
 	memcpy(h.my_hash, a->sh.your_hash, 32);
 	h.your_seq = a->sh.my_seq;
 	memcpy(h.your_hash, a->sh.my_hash, 32);
+	if ((mode == HM_OURS_FORKED && h.your_seq == 0) || (mode == HM_THEIRS_FORKED && h.my_seq == 0)) {
+		say("--hello %s: the station holds no such entry to fork", hello_modes[mode]);
+		return -1;
+	}
+	if (mode == HM_OURS_AHEAD)
+		h.your_seq++;
+	if (mode == HM_OURS_AHEAD || mode == HM_OURS_FORKED)
+		randombytes_buf(h.your_hash, 32);
+	if (mode == HM_THEIRS_FORKED)
+		randombytes_buf(h.my_hash, 32);
+	if (mode == HM_OURS_NONE) {
+		h.your_seq = 0;
+		memset(h.your_hash, 0, 32);
+	}
+	if (mode == HM_THEIRS_NONE) {
+		h.my_seq = 0;
+		memset(h.my_hash, 0, 32);
+		a->next_seq = 1; /* and we sign seq 1 again */
+		memset(a->prev, 0, 32);
+	}
+	a->seen_seq = h.your_seq <= a->sh.my_seq ? h.your_seq : a->sh.my_seq;
+	memcpy(a->seen_hash, a->seen_seq == a->sh.my_seq ? a->sh.my_hash : h.your_hash, 32);
+	if (mode != HM_HONEST)
+		say("HELLO (%s): we hold our own up to seq %llu, the station's up to seq %llu", hello_modes[mode],
+		    (unsigned long long)h.my_seq, (unsigned long long)h.your_seq);
 	if (hl_hello_sign(&h, a->c.hs_hash, a->id) < 0)
 		return -1;
 	hl_hello_encode(&h, enc);
@@ -689,6 +847,10 @@ static int cmd_peer(const opts *o, int probe)
 	int has_psk, ret = EXIT_UNEXPECTED;
 	memset(&a, 0, sizeof a);
 	a.c.fd = -1;
+	if (hello_mode(o->hello) < 0) {
+		say("--hello: unknown mode '%s'", o->hello);
+		return EXIT_USAGE;
+	}
 	if (!script_ok(o->script, o->nscript) ||
 	    load_identity(o, &a.id, &a.station, psk, &has_psk) < 0) {
 		hl_keys_free(a.id);
@@ -713,7 +875,7 @@ static int cmd_peer(const opts *o, int probe)
 	}
 	a.next_seq = a.sh.your_seq + 1;
 	memcpy(a.prev, a.sh.your_hash, 32);
-	if (send_hello(&a) < 0) {
+	if (send_hello(&a, hello_mode(o->hello)) < 0) {
 		say("cannot send HELLO");
 		goto out;
 	}
@@ -739,10 +901,14 @@ static int usage(void)
 	fputs("usage: peerctl probe ADDR --key KEYFILE --peer PUB88 [--psk FILE] [--save-msg1 FILE] [--expect-refused]\n"
 	      "       peerctl replay ADDR FILE\n"
 	      "       peerctl garbage ADDR --bytes N [--seed S] [--framed | --zero-frame | --stall]\n"
-	      "       peerctl act ADDR --key KEYFILE --peer PUB88 [--psk FILE] ACTION...\n"
+	      "       peerctl act ADDR --key KEYFILE --peer PUB88 [--psk FILE] [--hello MODE] ACTION...\n"
 	      "  actions: send-valid TEXT, equivocate TEXT, bad-sig, bad-prev, bad-seq, bad-peerhash,\n"
-	      "           wrong-line, max-frame, expect-receipt SEQ, expect-want SEQ, expect-close, ping\n"
+	      "           wrong-line, max-frame, receipt-head, receipt-fork, receipt-beyond,\n"
+	      "           clock-offset MS, expect-receipt SEQ, expect-want SEQ, expect-close, ping,\n"
+	      "           idle SECONDS, wait-entry\n"
+	      "  --hello: honest (default), ours-ahead, ours-forked, ours-none, theirs-none, theirs-forked\n"
 	      "  every command: [--timeout SECONDS] (default 8, at most 10) [--bind SOURCE-IP]\n"
+	      "                 [--clock-offset MS] (our wall clock, as we report it, is off by MS)\n"
 	      "exit: 0 the expected behaviour was observed, 1 it was not, 2 usage\n",
 	      stderr);
 	return EXIT_USAGE;
@@ -757,13 +923,14 @@ int main(int argc, char **argv)
 	o.timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (argc < 3 || sodium_init() < 0)
 		return usage();
-	const char *bytes = "0", *timeout = NULL;
+	const char *bytes = "0", *timeout = NULL, *clock_off = NULL;
 	const struct { const char *name; int *flag; const char **val; } optv[] = {
 		{ "--expect-refused", &o.expect_refused, NULL }, { "--zero-frame", &o.zero_frame, NULL },
 		{ "--stall", &o.stall, NULL }, { "--framed", &o.framed, NULL }, { "--key", NULL, &o.key },
 		{ "--peer", NULL, &o.peer }, { "--bind", NULL, &o.bind }, { "--psk", NULL, &o.psk },
 		{ "--save-msg1", NULL, &o.save }, { "--seed", NULL, &o.seed }, { "--bytes", NULL, &bytes },
-		{ "--timeout", NULL, &timeout },
+		{ "--timeout", NULL, &timeout }, { "--hello", NULL, &o.hello },
+		{ "--clock-offset", NULL, &clock_off },
 	};
 	for (int i = 2; i < argc; i++) {
 		size_t k = 0;
@@ -782,7 +949,8 @@ int main(int argc, char **argv)
 	o.bytes = strtol(bytes, &endp, 10);
 	if (*endp || (timeout && (o.timeout_ms = (int)(strtod(timeout, &endp) * 1000), *endp)))
 		return usage();
-	if (o.timeout_ms <= 0 || o.timeout_ms > MAX_TIMEOUT_MS || npos < 1)
+	if (o.timeout_ms <= 0 || o.timeout_ms > MAX_TIMEOUT_MS || npos < 1 ||
+	    (clock_off && parse_i64(clock_off, &o.clock_off_ms) < 0))
 		return usage();
 	o.addr = pos[0];
 	const char *cmd = argv[1];
