@@ -470,16 +470,74 @@ out:
 	return rc;
 }
 
+/* ---- H6: parsing split from the key derivation (hl_keys_parse_encrypted_fields) ---- */
+
+_Static_assert(sizeof ((hl_keys_enc_fields *)0)->salt == ENC_SALT_LEN &&
+	       sizeof ((hl_keys_enc_fields *)0)->nonce == ENC_NONCE_LEN &&
+	       sizeof ((hl_keys_enc_fields *)0)->sealed == ENC_CT_LEN, "hl_keys_enc_fields layout");
+
+/* The 104 bytes of an encrypted key line, checked as far as can be without
+ * the passphrase. 0, or HL_ERR_INVAL / HL_ERR_TOOBIG with err set. */
+static int enc_parse(const char *text, size_t len, uint8_t blob[ENC_BLOB_LEN], char *err,
+		     size_t errlen)
+{
+	const char *b64, *end = NULL;
+	size_t bin_len = 0, n;
+	int rc;
+
+	if (!hl_keys_is_encrypted(text, len))
+		goto bad;
+	b64 = text + ENC_MAGIC_LEN + 1;
+	n = len - ENC_MAGIC_LEN - 1;
+	if (n == ENC_B64_LEN + 1 && b64[ENC_B64_LEN] == '\n')
+		n--;
+	if (n != ENC_B64_LEN || memchr(b64, '\0', n) ||
+	    sodium_base642bin(blob, ENC_BLOB_LEN, b64, n, NULL, &bin_len, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin_len != ENC_BLOB_LEN || end != b64 + n || !b64_canonical(blob, bin_len, b64, n))
+		goto bad;
+	/* Before any work: a planted file must not make us spend a day or 1 TiB. */
+	rc = params_ok(hl_be64_get(blob + ENC_SALT_LEN), hl_be64_get(blob + ENC_SALT_LEN + 8), err,
+		       errlen);
+	if (rc < 0)
+		sodium_memzero(blob, ENC_BLOB_LEN);
+	return rc;
+bad:
+	sodium_memzero(blob, ENC_BLOB_LEN);
+	snprintf(err, errlen, "not a hotline encrypted private key (damaged?)");
+	return HL_ERR_INVAL;
+}
+
+int hl_keys_parse_encrypted_fields(const char *text, size_t len, hl_keys_enc_fields *out,
+				   char *err, size_t errlen)
+{
+	uint8_t blob[ENC_BLOB_LEN];
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (errlen)
+		err[0] = '\0';
+	rc = enc_parse(text, len, blob, err, errlen);
+	if (rc == 0) {
+		memcpy(out->salt, blob, ENC_SALT_LEN);
+		out->opslimit = hl_be64_get(blob + ENC_SALT_LEN);
+		out->memlimit = hl_be64_get(blob + ENC_SALT_LEN + 8);
+		memcpy(out->nonce, blob + ENC_SALT_LEN + 16, ENC_NONCE_LEN);
+		memcpy(out->sealed, blob + ENC_HDR_LEN, ENC_CT_LEN);
+	}
+	sodium_memzero(blob, sizeof blob);
+	return rc;
+}
+
+/* ---- end H6 parsing split ---- */
+
 int hl_keys_parse_private_encrypted(const char *text, size_t len, const char *pass, size_t passlen,
 				    hl_identity **out, char *err, size_t errlen)
 {
 	uint8_t blob[ENC_BLOB_LEN];
 	uint8_t ad[ENC_MAGIC_LEN + ENC_HDR_LEN];
 	uint8_t *key = NULL, *seed = NULL;
-	const char *b64, *end = NULL;
-	size_t bin_len = 0, n;
-	uint64_t ops, mem;
-	int rc = HL_ERR_INVAL;
+	int rc;
 
 	*out = NULL;
 	if (errlen)
@@ -488,28 +546,15 @@ int hl_keys_parse_private_encrypted(const char *text, size_t len, const char *pa
 		snprintf(err, errlen, "no usable passphrase (1 to %u bytes)", HL_PASSPHRASE_MAX);
 		return HL_ERR_INVAL;
 	}
-	if (!hl_keys_is_encrypted(text, len))
-		goto bad;
-	b64 = text + ENC_MAGIC_LEN + 1;
-	n = len - ENC_MAGIC_LEN - 1;
-	if (n == ENC_B64_LEN + 1 && b64[ENC_B64_LEN] == '\n')
-		n--;
-	if (n != ENC_B64_LEN || memchr(b64, '\0', n) ||
-	    sodium_base642bin(blob, sizeof blob, b64, n, NULL, &bin_len, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    bin_len != ENC_BLOB_LEN || end != b64 + n || !b64_canonical(blob, bin_len, b64, n))
-		goto bad;
-	ops = hl_be64_get(blob + ENC_SALT_LEN);
-	mem = hl_be64_get(blob + ENC_SALT_LEN + 8);
-	/* Before any work: a planted file must not make us spend a day or 1 TiB. */
-	rc = params_ok(ops, mem, err, errlen);
+	rc = enc_parse(text, len, blob, err, errlen);
 	if (rc < 0)
 		goto out;
 	if (sodium_init() < 0) {
 		rc = HL_ERR_CRYPTO;
 		goto out;
 	}
-	rc = enc_derive(&key, pass, passlen, blob, ops, mem);
+	rc = enc_derive(&key, pass, passlen, blob, hl_be64_get(blob + ENC_SALT_LEN),
+			hl_be64_get(blob + ENC_SALT_LEN + 8));
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot derive the key: %s", hl_strerror(rc));
 		goto out;
@@ -531,10 +576,6 @@ int hl_keys_parse_private_encrypted(const char *text, size_t len, const char *pa
 	rc = hl_keys_from_seed(seed, out);
 	if (rc < 0)
 		snprintf(err, errlen, "%s", hl_strerror(rc));
-	goto out;
-bad:
-	snprintf(err, errlen, "not a hotline encrypted private key (damaged?)");
-	rc = HL_ERR_INVAL;
 out:
 	sodium_free(key);
 	sodium_free(seed);

@@ -75,6 +75,23 @@ int hl_keys_write_private_encrypted(int fd, const hl_identity *id, const char *p
 int hl_keys_parse_private_encrypted(const char *text, size_t len, const char *pass, size_t passlen,
 				    hl_identity **out, char *err, size_t errlen);
 
+/* ---- H6: the encrypted key line parsed without the key derivation ----
+ * (added for tests/fuzz/fuzz_keyfile.c: Argon2id at the smallest cost the
+ * reader accepts, 64 MiB, would leave a fuzzer a few runs a second.) */
+typedef struct {
+	uint8_t salt[16];
+	uint64_t opslimit;
+	uint64_t memlimit;
+	uint8_t nonce[24];
+	uint8_t sealed[32 + 16]; /* the seed under XChaCha20-Poly1305, with its tag */
+} hl_keys_enc_fields;
+/* Everything hl_keys_parse_private_encrypted checks before it derives a key,
+ * with its errors and err line: the magic, the one canonical base64 of the
+ * 104 bytes (one newline may follow), the parameters within the limits. No
+ * passphrase, no work beyond parsing; out is cleared unless it returns 0. */
+int hl_keys_parse_encrypted_fields(const char *text, size_t len, hl_keys_enc_fields *out,
+				   char *err, size_t errlen);
+
 /* A pre-shared key file: base64 of 32 bytes; same permission rule. */
 int hl_keys_load_psk(const char *path, uint8_t psk[HL_PSK_LEN], char *err, size_t errlen);
 

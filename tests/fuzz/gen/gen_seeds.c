@@ -1,8 +1,8 @@
 /* gen_seeds.c — writes the fuzz targets' seed corpora (tests/fuzz/corpus/)
  * from real encodings: the entry test vectors of tests/tools/entry_vectors.c,
  * a Noise handshake run by src/noise.c with the fixed keys of fuzz_noise_keys.h,
- * signed HELLOs and receipts, key files and configuration files as stations
- * write them, local-API request lines as the hotline client writes them, and
+ * signed HELLOs and receipts, key files (plain and passphrase-encrypted) and
+ * configuration files as stations write them, local-API request lines as the hotline client writes them, and
  * receiving-rules cases (a receiver's view and an entry) for each outcome.
  * Deterministic: running it again gives the same bytes. Usage: gen_seeds DIR */
 #define ENTRY_VECTORS_NO_MAIN
@@ -273,6 +273,77 @@ static void configs(void)
 		"[Station]\nName = w\nPrivateKeyFile = k\nStateDir = s\nTestInterval = 5x\n");
 }
 
+/* Encrypted key files for fuzz_keyfile, built here by the format of keys.h
+ * rather than by hl_keys_write_private_encrypted (which draws a random salt
+ * and nonce), so they are the same bytes every time; the first is checked
+ * by opening it with the reader. Argon2id costs the reader's floor, 64 MiB,
+ * once. Also a plain key and refused parameters, for the error paths. */
+static void put_encrypted_key(const char *name, const hl_identity *id, const char *pass,
+			      uint64_t ops, uint64_t mem, int newline, int verify)
+{
+	uint8_t blob[16 + 8 + 8 + 24 + 48], key[32];
+	uint8_t ad[sizeof HL_KEYS_ENC_MAGIC - 1 + 56];
+	char line[sizeof HL_KEYS_ENC_MAGIC + 141 + 1], err[256];
+	const size_t mlen = sizeof HL_KEYS_ENC_MAGIC - 1;
+
+	for (unsigned i = 0; i < 16; i++)
+		blob[i] = (uint8_t)(0x50 + i);          /* salt */
+	hl_be64_put(blob + 16, ops);
+	hl_be64_put(blob + 24, mem);
+	for (unsigned i = 0; i < 24; i++)
+		blob[32 + i] = (uint8_t)(0xa0 + i);     /* nonce */
+	memcpy(ad, HL_KEYS_ENC_MAGIC, mlen);
+	memcpy(ad + mlen, blob, 56);
+	if (ops <= HL_KEYS_PWHASH_OPS_MAX && mem <= HL_KEYS_PWHASH_MEM_MAX) {
+		if (crypto_pwhash(key, sizeof key, pass, strlen(pass), blob, ops, (size_t)mem,
+				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+			die("argon2id");
+	} else {
+		memset(key, 0x11, sizeof key); /* refused before any derivation anyway */
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(blob + 56, NULL, id->seed, HL_SEED_LEN, ad,
+						       sizeof ad, NULL, blob + 32, key) != 0)
+		die("seal");
+	memcpy(line, HL_KEYS_ENC_MAGIC " ", mlen + 1);
+	sodium_bin2base64(line + mlen + 1, 141, blob, sizeof blob, sodium_base64_VARIANT_ORIGINAL);
+	if (newline)
+		strcat(line, "\n");
+	if (verify) {
+		hl_identity *back = NULL;
+		if (hl_keys_parse_private_encrypted(line, strlen(line), pass, strlen(pass), &back, err,
+						    sizeof err) != 0 ||
+		    hl_pubkey_cmp(&back->pub, &id->pub) != 0)
+			die("encrypted key seed does not open with the reader");
+		hl_keys_free(back);
+	}
+	put_str("fuzz_keyfile", name, line);
+}
+
+static void keyfiles(void)
+{
+	uint8_t seed[HL_SEED_LEN];
+	char line[64];
+	hl_identity *id;
+
+	for (unsigned i = 0; i < HL_SEED_LEN; i++)
+		seed[i] = (uint8_t)i;
+	if (hl_keys_from_seed(seed, &id) != 0)
+		die("keys");
+	put_encrypted_key("enc_floor", id, "correct horse battery staple", HL_KEYS_PWHASH_OPS_MIN,
+			  HL_KEYS_PWHASH_MEM_MIN, 1, 1);
+	put_encrypted_key("enc_default_no_newline", id, "correct horse battery staple",
+			  HL_KEYS_PWHASH_OPS_DEFAULT, HL_KEYS_PWHASH_MEM_DEFAULT, 0, 0);
+	put_encrypted_key("enc_ops_too_high", id, "x", HL_KEYS_PWHASH_OPS_MAX + 1,
+			  HL_KEYS_PWHASH_MEM_MIN, 1, 0);
+	put_encrypted_key("enc_mem_too_big", id, "x", HL_KEYS_PWHASH_OPS_MIN,
+			  (uint64_t)HL_KEYS_PWHASH_MEM_MAX * 1024, 1, 0);
+	put_encrypted_key("enc_too_weak", id, "x", 1, 8192, 1, 0);
+	sodium_bin2base64(line, sizeof line, id->seed, HL_SEED_LEN, sodium_base64_VARIANT_ORIGINAL);
+	strcat(line, "\n");
+	put_str("fuzz_keyfile", "plain", line);
+	hl_keys_free(id);
+}
+
 static void texts(void)
 {
 	put_str("fuzz_text", "body_en", vec_specs[0].body);
@@ -434,6 +505,7 @@ int main(int argc, char **argv)
 	records_and_frames(st[0], blobs, lens, &ik);
 
 	configs();
+	keyfiles();
 	texts();
 	api_requests();
 	rules_cases(blobs, lens, st, line);
