@@ -250,6 +250,12 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 	rc = hl_store_open(dbpath, &d->store, err, errlen);
 	if (rc < 0)
 		return rc;
+	rc = hl_store_background_checkpoints(d->store, dbpath);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot start the checkpoint thread: %s", dbpath,
+			 hl_strerror(rc));
+		return rc;
+	}
 	rc = hl_alarms_init(&d->alarms, &d->loop, d->store, cfg->alarm_command, cfg->name);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot load the alarms: %s", hl_strerror(rc));

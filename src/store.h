@@ -16,6 +16,12 @@ typedef struct hl_store hl_store;
  * err gets a human message on failure. */
 int hl_store_open(const char *path, hl_store **out, char *err, size_t errlen);
 void hl_store_close(hl_store *st);
+/* The daemon's store: WAL checkpoints move to a thread with its own
+ * connection to path (the same file), so commits never wait for them.
+ * Call before any sandbox. hl_store_checkpoints counts those done on the
+ * thread and those the writer had to do itself (the thread fell behind). */
+int hl_store_background_checkpoints(hl_store *st, const char *path);
+int hl_store_checkpoints(hl_store *st, uint64_t *background, uint64_t *inline_done);
 
 /* Group commit: the daemon opens one transaction per loop turn. Writes
  * outside begin/commit are committed individually. */

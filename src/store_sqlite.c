@@ -292,6 +292,7 @@ static int configure(sqlite3 *db, const char *path, char *err, size_t errlen)
 
 static void free_store(hl_store *st)
 {
+	hl_store_ckpt_stop(st);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);

@@ -16,14 +16,19 @@ enum hl_sq_stmt_id {
 	ST__COUNT
 };
 
+typedef struct hl_store_ckpt hl_store_ckpt;
+
 struct hl_store {
 	sqlite3 *db;
+	hl_store_ckpt *ckpt; /* background checkpoints (store_checkpoint.c), or NULL */
 	sqlite3_stmt *stmt[ST__COUNT];
 	int in_tx;
 	int walking;    /* ST_WALK is live across callbacks */
 	int ev_walking; /* ST_EVENT_WALK or ST_ALARM_WALK is */
 };
 
+/* Ends background checkpoints (joins the thread); before the main connection closes. */
+void hl_store_ckpt_stop(hl_store *st);
 /* Resets s and clears its bindings; every use of a statement ends here. */
 void hl_sq_done(sqlite3_stmt *s);
 /* Steps a statement that returns no rows, then hl_sq_done: 0 or HL_ERR_STORE. */

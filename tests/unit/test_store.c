@@ -494,6 +494,59 @@ static void test_tx_commit_durable(void **state)
 	hl_buf_free(&out);
 }
 
+/* Background checkpoints: many commits go through the thread's checkpoints
+ * (none inline: the thread keeps up at this rate), the WAL stays small, and
+ * every entry is there after a reopen. */
+static void test_background_checkpoints(void **state)
+{
+	fixture *f = *state;
+	uint64_t bg = 0, inl = 0, n = 0;
+	hl_buf out;
+
+	assert_int_equal(hl_store_checkpoints(f->st, &bg, &inl), HL_ERR_STATE);
+	assert_int_equal(hl_store_background_checkpoints(f->st, f->path), 0);
+	assert_int_equal(hl_store_background_checkpoints(f->st, f->path), HL_ERR_INVAL);
+	for (uint64_t s = 1; s <= 6000; s++) {
+		if ((s - 1) % 20 == 0)
+			assert_int_equal(hl_store_begin(f->st), 0);
+		assert_int_equal(put_seq(f, f->alice, s), 0);
+		if (s % 20 == 0)
+			assert_int_equal(hl_store_commit(f->st), 0);
+		if (s % 600 == 0)
+			usleep(20000); /* the thread's turn, as the loop's idle moments give it */
+	}
+	assert_int_equal(hl_store_checkpoints(f->st, &bg, &inl), 0);
+	assert_true(bg >= 1);
+	assert_int_equal(inl, 0);
+	/* The WAL was started over as the thread caught up: a fresh connection
+	 * finds no more than a checkpoint's worth of frames (1000 pages, plus
+	 * what was written while the last one ran), not the ~7,400 written. */
+	usleep(200000);
+	assert_int_equal(hl_store_begin(f->st), 0);
+	assert_int_equal(put_seq(f, f->alice, 6001), 0);
+	assert_int_equal(hl_store_commit(f->st), 0);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int frames = sqlite3_column_int(q, 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	print_message("%llu background checkpoints; %d frames in the WAL after the last commit\n",
+		      (unsigned long long)bg, frames);
+	assert_true(frames >= 1 && frames < 1500);
+	reopen(f);
+	assert_int_equal(hl_store_count(f->st, f->line, f->alice, &n), 0);
+	assert_int_equal(n, 6001);
+	hl_buf_init(&out, HL_MAX_ENTRY);
+	tentry t;
+	make_entry(&t, f->line, f->alice, 4321, 0);
+	assert_int_equal(hl_store_get_entry(f->st, f->line, f->alice, 4321, &out), 0);
+	assert_memory_equal(out.p, t.enc, t.len);
+	hl_buf_free(&out);
+}
+
 static void test_bad_seq(void **state)
 {
 	fixture *f = *state;
@@ -633,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tai64n, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_commit_durable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_background_checkpoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_seq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_version_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_foreign_files, setup, teardown),
