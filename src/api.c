@@ -31,6 +31,7 @@ typedef struct api_client {
 	int handles;      /* pipe and timer not yet closed */
 	uint64_t last_ms; /* loop time of the last complete request or reply */
 	hl_buf in;
+	hl_buf out;       /* replies not yet handed to the socket (flush_out) */
 	char operator_name[HL_MAX_OPERATOR + 1];
 	int busy;      /* a link test or an export holds the connection */
 	unsigned inflight; /* sends waiting for their commit, answered in order */
@@ -75,6 +76,7 @@ static void maybe_free(api_client *c)
 	api->n_clients--;
 	hl_export_free(c->exp);
 	hl_buf_free(&c->in);
+	hl_buf_free(&c->out);
 	free(c);
 }
 
@@ -87,10 +89,13 @@ static void on_client_close(uv_handle_t *h)
 	maybe_free(c);
 }
 
+static void flush_out(api_client *c);
+
 static void client_close(api_client *c)
 {
 	if (c->closed)
 		return;
+	flush_out(c); /* a last error reply goes out before the close */
 	c->closed = 1;
 	uv_close((uv_handle_t *)&c->pipe, on_client_close);
 	uv_close((uv_handle_t *)&c->idle, on_client_close);
@@ -101,6 +106,36 @@ static void on_written(uv_write_t *req, int status)
 	(void)status;
 	free(req);
 }
+
+/* Hands buf to the socket with one write of its own copy. */
+static void write_copy(api_client *c, const void *buf, size_t n)
+{
+	uv_write_t *req = malloc(sizeof *req + n);
+	if (!req) {
+		client_close(c);
+		return;
+	}
+	memcpy(req + 1, buf, n);
+	uv_buf_t b = uv_buf_init((char *)(req + 1), (unsigned)n);
+	if (uv_write(req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
+		free(req);
+		client_close(c);
+	}
+}
+
+/* Replies gather in c->out and go out in one write per loop turn (after
+ * the commit that answers a batch of pipelined sends, or after a read's
+ * requests): a write per reply was a system call per message. */
+static void flush_out(api_client *c)
+{
+	if (c->closed || c->out.len == 0)
+		return;
+	size_t n = c->out.len;
+	c->out.len = 0;
+	write_copy(c, c->out.p, n);
+}
+
+#define OUT_BATCH (64u * 1024u)
 
 static void reply(api_client *c, json_t *obj)
 {
@@ -116,21 +151,23 @@ static void reply(api_client *c, json_t *obj)
 		return;
 	}
 	size_t n = strlen(s);
-	uv_write_t *req = malloc(sizeof *req + n + 1);
-	if (!req) {
-		free(s);
-		client_close(c);
-		return;
+	s[n] = '\n'; /* over the NUL: the length is known */
+	if (n + 1 > OUT_BATCH || hl_buf_put(&c->out, s, n + 1) < 0) {
+		/* A large reply (a log, an inbox) goes on its own, in order. */
+		flush_out(c);
+		write_copy(c, s, n + 1);
+	} else if (c->out.len >= OUT_BATCH) {
+		flush_out(c);
 	}
-	char *data = (char *)(req + 1);
-	memcpy(data, s, n);
-	data[n] = '\n';
 	free(s);
-	uv_buf_t b = uv_buf_init(data, (unsigned)(n + 1));
-	if (uv_write(req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
-		free(req);
-		client_close(c);
-	}
+}
+
+void hl_api_flush(hl_daemon *d)
+{
+	if (!d->api)
+		return;
+	for (api_client *c = d->api->clients; c; c = c->next)
+		flush_out(c);
 }
 
 static void reply_error(api_client *c, const char *msg)
@@ -339,6 +376,7 @@ static void do_export(api_client *c, const hl_api_request *r)
 	c->busy = 1;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	c->reading = 0;
+	flush_out(c); /* the header line before the frames */
 	export_step(c);
 }
 
@@ -371,6 +409,7 @@ static void test_done(void *arg, int status, uint64_t seq, const uint8_t hash[32
 		return;
 	}
 	process(c);
+	flush_out(c);
 }
 
 static void do_test(api_client *c, const hl_api_request *r)
@@ -480,23 +519,26 @@ static void process(api_client *c)
 {
 	hl_api_request r;
 	char err[300];
+	size_t off = 0; /* consumed once at the end: a memmove per request was quadratic */
 
 	while (!c->busy && !c->closed) {
-		uint8_t *nl = memchr(c->in.p, '\n', c->in.len);
+		const uint8_t *line = c->in.p + off;
+		size_t avail = c->in.len - off;
+		const uint8_t *nl = memchr(line, '\n', avail);
 		if (!nl) {
-			if (c->in.len > HL_MAX_API_REQUEST) {
+			if (avail > HL_MAX_API_REQUEST) {
 				reply_error(c, "request too long");
 				client_close(c);
 			}
 			break;
 		}
-		size_t n = (size_t)(nl - c->in.p);
+		size_t n = (size_t)(nl - line);
 		if (n > HL_MAX_API_REQUEST) {
 			reply_error(c, "request too long");
 			client_close(c);
 			break;
 		}
-		int prc = hl_api_request_parse((const char *)c->in.p, n, &r, err, sizeof err);
+		int prc = hl_api_request_parse((const char *)line, n, &r, err, sizeof err);
 		int pipelined = prc == 0 && r.cmd == HL_API_SEND && c->inflight < HL_API_MAX_INFLIGHT;
 		if (c->inflight > 0 && !pipelined) {
 			/* Its answer would overtake theirs: it waits (parsed again then). */
@@ -511,8 +553,9 @@ static void process(api_client *c)
 			handle(c, &r);
 			hl_api_request_free(&r);
 		}
-		hl_buf_consume(&c->in, n + 1);
+		off += n + 1;
 	}
+	hl_buf_consume(&c->in, off);
 	update_reading(c);
 }
 
@@ -538,6 +581,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	process(c);
+	flush_out(c);
 }
 
 static void operator_of(uv_pipe_t *p, char *out, size_t outlen)
@@ -568,6 +612,7 @@ static void on_client(uv_stream_t *server, int status)
 		return;
 	c->api = api;
 	hl_buf_init(&c->in, HL_MAX_API_REQUEST + 65536);
+	hl_buf_init(&c->out, 2u * OUT_BATCH);
 	uv_pipe_init(&api->d->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	uv_timer_init(&api->d->loop, &c->idle);

@@ -110,6 +110,7 @@ static void commit_turn(hl_daemon *d)
 		free(a);
 		a = next;
 	}
+	hl_api_flush(d);
 	for (hl_session *s = d->sessions; s; s = s->next)
 		hl_session_flush(s);
 }

@@ -266,6 +266,8 @@ int hl_line_submit(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_
 /* api.c */
 int hl_api_start(hl_daemon *d, char *err, size_t errlen);
 void hl_api_stop(hl_daemon *d);
+/* Writes the replies gathered during this loop turn (one write per client). */
+void hl_api_flush(hl_daemon *d);
 void hl_api_free(hl_daemon *d); /* after the loop has closed every handle */
 
 #endif
