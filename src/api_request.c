@@ -2,6 +2,7 @@
  * hl_api_request: a JSON object without duplicate keys, a known "cmd", only
  * that command's fields, each of its type and within its range. */
 #include "api_request.h"
+#include "api_fastjson.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -194,7 +195,9 @@ int hl_api_request_parse(const char *line, size_t len, hl_api_request *out, char
 	/* Without JSON_DISABLE_EOF_CHECK anything after the object is refused;
 	 * without JSON_ALLOW_NUL no string holds a NUL, so strlen is its length;
 	 * jansson caps nesting depth (2048) and refuses out-of-range numbers. */
-	req = json_loadb(line ? line : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	req = hl_api_fastjson(line, len);
+	if (!req)
+		req = json_loadb(line ? line : "", len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!req || !json_is_object(req)) {
 		rc = refuse(err, errlen, "request is not a JSON object: %s",
 			    req ? "wrong type" : jerr.text);

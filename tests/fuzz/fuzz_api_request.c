@@ -1,13 +1,15 @@
 /* fuzz_api_request.c — libFuzzer target: hl_api_request_parse on arbitrary
  * request lines. A refusal leaves an error sentence and nothing allocated; an
  * accepted request holds only checked values (re-checked here), and the
- * request rebuilt from the struct parses back to the same struct. */
+ * request rebuilt from the struct parses back to the same struct. The fast
+ * reader (api_fastjson.c) either declines or gives exactly jansson's object. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_fastjson.h"
 #include "api_request.h"
 #include "entry.h"
 #include "err.h"
@@ -157,6 +159,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > HL_MAX_API_REQUEST)
 		return 0;
+	json_t *fast = hl_api_fastjson((const char *)data, size);
+	if (fast) {
+		json_t *slow = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+		CHECK(slow && json_equal(fast, slow));
+		json_decref(slow);
+		json_decref(fast);
+	}
 	memset(err, 'x', sizeof err);
 	rc = hl_api_request_parse((const char *)data, size, &r, err, sizeof err);
 	CHECK(rc == 0 || rc == HL_ERR_INVAL);

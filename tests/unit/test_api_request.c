@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_fastjson.h"
 #include "api_request.h"
 #include "entry.h"
 #include "err.h"
@@ -197,6 +198,39 @@ static void test_simple_commands(void **state)
 	refused("{\"cmd\":\"log\",\"peer\":\"moscow\",\"x\":[]}", "log: 1 object item(s) left unpacked");
 }
 
+/* The fast reader takes flat objects of ASCII strings (with the simple
+ * escapes) and gives jansson's object; every other shape it declines. */
+static void test_fastjson(void **state)
+{
+	(void)state;
+	static const char *const taken[] = {
+		"{\"cmd\":\"send\",\"peer\":\"moscow\",\"text\":\"hello\"}",
+		"  { \"cmd\" : \"status\" }  ",
+		"{\"text\":\"line one\\nline \\\"two\\\"\\t\\\\ \\/ \\b\\f\\r\",\"cmd\":\"send\"}",
+		"{\"a\":\"\",\"b\":\"x\"}",
+	};
+	static const char *const declined[] = {
+		"", "[]", "{}", "\"x\"", "{\"cmd\":1}", "{\"cmd\":\"send\",\"since_ms\":5}",
+		"{\"cmd\":\"s\\u0065nd\"}", "{\"cmd\":\"\xd0\x9f\"}", "{\"cmd\":\"a\x01\"}",
+		"{\"cmd\":\"send\",\"cmd\":\"status\"}", "{\"cmd\":\"send\"} x", "{\"cmd\":\"send\",}",
+		"{\"cmd\":\"send\"", "{\"cmd\":{\"a\":\"b\"}}", "{\"cmd\":null}", "{\"cmd\":\"\\x\"}",
+		"{\"cmd\" \"send\"}", "{cmd:\"send\"}",
+	};
+	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+		json_t *f = hl_api_fastjson(taken[i], strlen(taken[i]));
+		json_t *j = json_loadb(taken[i], strlen(taken[i]), JSON_REJECT_DUPLICATES, NULL);
+		assert_non_null(f);
+		assert_non_null(j);
+		assert_true(json_equal(f, j));
+		json_decref(f);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++)
+		assert_null(hl_api_fastjson(declined[i], strlen(declined[i])));
+	/* A NUL inside the line is declined too (jansson refuses it). */
+	assert_null(hl_api_fastjson("{\"cmd\":\"se\0nd\"}", 16));
+}
+
 static void test_shape(void **state)
 {
 	hl_api_request r;
@@ -230,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_simple_commands),
+		cmocka_unit_test(test_fastjson),
 		cmocka_unit_test(test_shape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
