@@ -58,7 +58,9 @@ int hl_store_hash_at(hl_store *st, const uint8_t *line_id, const uint8_t *author
 /* Newest seq and hash of an author on a line; seq 0 and zero hash if none. */
 int hl_store_head(hl_store *st, const uint8_t *line_id, const uint8_t *author,
 		  uint64_t *seq, uint8_t hash[32]);
-/* Finds an entry by hash (or unique hex prefix done by the caller). */
+/* Finds an entry by hash. A scan of the entries since schema 3 (no index on
+ * hash, see store_sqlite.c): for an operator's occasional look-up, not a
+ * hot path. */
 int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32],
 		       uint8_t author[32], uint64_t *seq);
 

@@ -13,8 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* 1: entries, receipts, conflicts, lines, handshakes. 2: events, alarms. */
-#define SCHEMA_VERSION   2
+/* 1: entries, receipts, conflicts, lines, handshakes. 2: events, alarms.
+ * 3: entries.hash no longer UNIQUE. Its index took a random b-tree page per
+ * entry, written to the WAL and again by the checkpoint: a third of both
+ * stations' work per message (docs/PERFORMANCE.md). Nothing needs a lookup
+ * by hash alone on a hot path (entries are found by line, author and seq,
+ * and a reference carries the seq with the hash), and BLAKE2b-256 does not
+ * collide. A store made by 1 or 2 keeps its index: it costs only speed, so
+ * the migration to 3 changes nothing but the mark. */
+#define SCHEMA_VERSION   3
 /* 0x484c4e31, "HLN1": tells a hotline database from any other SQLite file.
  * Decimal because it is pasted into a PRAGMA, which takes no parameters. */
 #define APPLICATION_ID   1212960305
@@ -34,7 +41,7 @@
 #define ENC_COL       " enc BLOB NOT NULL CHECK(typeof(enc)='blob' AND length(enc)>0)"
 static const char schema_sql[] =
 	"CREATE TABLE entries(" BLOB_N("line", 32) "," BLOB_N("author", 32) "," SEQ_COL ","
-	BLOB_N("hash", 32) " UNIQUE,"
+	BLOB_N("hash", 32) ","
 	" kind INTEGER NOT NULL CHECK(kind BETWEEN 0 AND 255),"
 	" precedence INTEGER NOT NULL CHECK(precedence BETWEEN 0 AND 255),"
 	" flags INTEGER NOT NULL CHECK(flags BETWEEN 0 AND 65535),"
@@ -49,8 +56,8 @@ static const char schema_sql[] =
 	"CREATE TABLE handshakes(" BLOB_N("peer_x", 32) " PRIMARY KEY," BLOB_N("tai64n", 12) ")"
 	" WITHOUT ROWID;";
 
-/* Version 2, also the migration from 1: IF NOT EXISTS so that it runs on
- * either. Events of the station itself (start, stop) have no line. At most
+/* Version 2, also the migration from 1 (and part of 3's from 1 or 2, which
+ * adds nothing else): IF NOT EXISTS so that it runs on either. Events of the station itself (start, stop) have no line. At most
  * one open alarm per (line, kind, path); cleared rows stay as history. */
 #define TEXT_MAX(c)   " " c " TEXT CHECK(" c " IS NULL OR (typeof(" c ")='text' AND" \
 		      " length(CAST(" c " AS BLOB))<=1024))"

@@ -1,4 +1,4 @@
-/* store_sqlite_events.c — the SQLite store's supervision rows (schema version 2):
+/* store_sqlite_events.c — the SQLite store's supervision rows (since schema version 2):
  * link events for the availability report, and open alarms that survive a restart. */
 #include "store_sqlite_int.h"
 #include "err.h"
