@@ -20,7 +20,8 @@ PEER_EXTRA=$'QuotaEntries = 100000000\nQuotaBytes = 1099511627776'
 write_config alpha bravo
 write_config bravo alpha
 start alpha && start bravo || exit 1
-wait_until 20 test "$(field alpha bravo state)" = up >/dev/null || { echo "line not up" >&2; exit 1; }
+line_up() { test "$(field alpha bravo state)" = up; }
+wait_until 20 line_up >/dev/null || { echo "line not up" >&2; exit 1; }
 LOAD="$TOOLS/apiload"
 # A stalled line must fail the bench, not hang it.
 LIMIT=${BENCH_TIMEOUT:-600}
