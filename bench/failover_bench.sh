@@ -5,7 +5,7 @@
 # several runs, with zero loss required; and the detection time on an idle
 # line (keepalive only). Needs root, ip netns and nft; prints nothing else.
 RUNS=${FAILOVER_RUNS:-10}
-[ -n "${BENCH_QUICK:-}" ] && RUNS=3
+[ -n "${BENCH_QUICK:-}" ] && RUNS=1
 . "$(dirname "$0")/../tests/fault/netns.sh"
 TNAME=failover_bench
 fault_setup >/dev/null
