@@ -214,8 +214,16 @@ void hl_line_session_down(hl_line *l, hl_session *s)
 		schedule_dial(p);
 		return;
 	}
-	if (p->session != s)
+	if (p->session != s) {
+		/* Replaced on its path by a newer session (a rekey, a restarted
+		 * peer): it may still be the line's active one until the newer
+		 * one's HELLO makes hl_path_choose take that. It must not stay
+		 * pointed at once freed — a receipt arriving on another path in
+		 * between used it (ASan, fault_kill9). The path stays active. */
+		if (l->session == s)
+			l->session = NULL;
 		return;
+	}
 	p->session = NULL;
 	p->up_since_ms = 0;
 	p->down_since_ms = hl_now_ms(l->d);
