@@ -271,7 +271,8 @@ static void do_send(api_client *c, const hl_api_request *r)
 		return;
 	}
 	hl_line_draft dr = {
-		.kind = HL_KIND_MESSAGE, .precedence = (uint8_t)r->precedence, .flags = 0,
+		.kind = HL_KIND_MESSAGE, .precedence = (uint8_t)r->precedence,
+		.flags = r->exercise ? HL_FLAG_EXERCISE : 0,
 		.operator_name = c->operator_name, .lang = r->lang,
 		.body = (const uint8_t *)r->text, .body_len = r->text_len,
 	};

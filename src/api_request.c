@@ -85,9 +85,12 @@ static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 	json_error_t jerr;
 
 	r->lang = "en";
-	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s}", "cmd", &cmd,
+	json_t *ex = json_object_get(req, "exercise");
+	if (ex && !json_is_boolean(ex))
+		return refuse(err, errlen, "send: exercise must be true or false");
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s, s?b}", "cmd", &cmd,
 			   "peer", &r->peer, "text", &r->text, &r->text_len, "precedence", &prec,
-			   "lang", &r->lang) != 0)
+			   "lang", &r->lang, "exercise", &r->exercise) != 0)
 		return refuse(err, errlen, "send: %s", jerr.text);
 	if (!peer_name_valid(r->peer))
 		return refuse(err, errlen, "send: no such peer in the configuration");

@@ -29,6 +29,7 @@ typedef struct {
 	size_t text_len;
 	int precedence;          /* HL_PREC_*; routine when absent */
 	const char *lang;        /* passes hl_lang_valid; "en" when absent */
+	int exercise;            /* SEND: "exercise": true marks an exercise entry */
 	/* REPORT */
 	int has_since;
 	uint64_t since_ms;       /* 0 .. INT64_MAX; meaningful when has_since */

@@ -19,6 +19,7 @@ typedef struct {
 	const char *text;        /* NULL or "-": standard input */
 	const char *precedence;  /* canonical lower case */
 	const char *lang;        /* NULL: the daemon's default */
+	int exercise;            /* --exercise: marked so on every view, both stations */
 } send_args;
 
 static const char *const precedences[] = { "flash", "immediate", "priority", "routine" };
@@ -56,6 +57,10 @@ static int parse_args(int argc, char **argv, send_args *a)
 						"(quote the message text: hotline send PEER 'TEXT')\n");
 				return 2;
 			}
+			continue;
+		}
+		if (strcmp(s, "--exercise") == 0) {
+			a->exercise = 1;
 			continue;
 		}
 		if (strcmp(s, "-p") == 0 || strcmp(s, "--lang") == 0) {
@@ -192,7 +197,8 @@ int hl_cmd_send(const hl_cli *cli, int argc, char **argv)
 	status = 1;
 	req = json_pack("{s:s, s:s, s:s, s:s%}", "cmd", "send", "peer", a.peer,
 			"precedence", a.precedence, "text", text, len);
-	if (!req || (a.lang && json_object_set_new(req, "lang", json_string(a.lang)) < 0)) {
+	if (!req || (a.lang && json_object_set_new(req, "lang", json_string(a.lang)) < 0) ||
+	    (a.exercise && json_object_set_new(req, "exercise", json_true()) < 0)) {
 		fprintf(stderr, "hotline: out of memory\n");
 		goto out;
 	}

@@ -19,7 +19,7 @@ typedef struct {
 
 static const command commands[] = {
 	{ "status", hl_cmd_status, "[--json]", "show the station and the state of every line", 0 },
-	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [TEXT|-]",
+	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [--exercise] [TEXT|-]",
 	  "send a message (TEXT, or standard input); prints its entry id", 0 },
 	{ "inbox", hl_cmd_inbox, "[--json]", "show the entries received from peers", 0 },
 	{ "log", hl_cmd_log, "PEER [--format text|json] [--json]", "show a line's transcript, both sides", 0 },
@@ -74,7 +74,8 @@ static void command_help(const command *c)
 	if (strcmp(c->name, "send") == 0)
 		printf("\nWithout TEXT, or with '-', the message is read from standard input.\n"
 		       "Text must be valid UTF-8, 1 to 61440 bytes. Precedence defaults to\n"
-		       "routine, the language tag to the daemon's default (en).\n");
+		       "routine, the language tag to the daemon's default (en). --exercise\n"
+		       "marks it as an exercise, printed as such on every view.\n");
 	printf("\nSee hotline(1).\n");
 }
 

@@ -75,7 +75,9 @@ static void check_valid(const hl_api_request *r)
 		check_field(r, "text", r->text);
 		CHECK(r->precedence >= HL_PREC_ROUTINE && r->precedence <= HL_PREC_FLASH);
 		CHECK(r->lang && hl_lang_valid(r->lang, strlen(r->lang)));
-		CHECK(json_object_size(r->json) <= 5);
+		CHECK(r->exercise == 0 || r->exercise == 1);
+		CHECK(r->exercise == json_is_true(json_object_get(r->json, "exercise")));
+		CHECK(json_object_size(r->json) <= 6);
 		break;
 	case HL_API_REPORT:
 		CHECK(r->has_since == (json_object_get(r->json, "since_ms") != NULL));
@@ -120,6 +122,7 @@ static char *rebuild(const hl_api_request *r)
 		CHECK(json_object_set_new(o, "precedence",
 					  json_string(hl_precedence_name(r->precedence))) == 0);
 		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
+		CHECK(json_object_set_new(o, "exercise", json_boolean(r->exercise)) == 0);
 	}
 	if (r->cmd == HL_API_REPORT && r->has_since)
 		CHECK(json_object_set_new(o, "since_ms", json_integer((json_int_t)r->since_ms)) == 0);
@@ -142,6 +145,7 @@ static void check_same(const hl_api_request *a, const hl_api_request *b)
 	CHECK(a->cmd == b->cmd && same_str(a->name, b->name) && same_str(a->peer, b->peer));
 	CHECK(a->text_len == b->text_len && same_str(a->text, b->text));
 	CHECK(a->precedence == b->precedence && same_str(a->lang, b->lang));
+	CHECK(a->exercise == b->exercise);
 	CHECK(a->has_since == b->has_since && a->since_ms == b->since_ms);
 	CHECK(a->export_kind == b->export_kind && same_str(a->from, b->from) &&
 	      same_str(a->to, b->to));

@@ -57,7 +57,21 @@ static void test_send(void **state)
 	assert_int_equal(r.precedence, HL_PREC_FLASH);
 	assert_string_equal(r.lang, "de-CH-1901");
 	assert_int_equal(r.text_len, 4);
+	assert_int_equal(r.exercise, 0);
 	hl_api_request_free(&r);
+
+	assert_int_equal(parse("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"exercise\":true}",
+			       &r, err), 0);
+	assert_int_equal(r.exercise, 1);
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"exercise\":false}",
+			       &r, err), 0);
+	assert_int_equal(r.exercise, 0);
+	hl_api_request_free(&r);
+	refused("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"exercise\":\"yes\"}",
+		"send: exercise must be true or false");
+	refused("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"exercise\":1}",
+		"send: exercise must be true or false");
 }
 
 static void test_send_refused(void **state)
