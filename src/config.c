@@ -283,8 +283,7 @@ static int resolve_path(struct parse *p, const char *key, const char *v, char *d
 	return 0;
 }
 
-/* For messages: 3600000 -> "1h". */
-static void fmt_ms(char *out, size_t size, uint64_t ms)
+void hl_config_format_duration(char *out, size_t size, uint64_t ms)
 {
 	static const struct { const char *unit; uint64_t mul; } u[] = {
 		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
@@ -311,8 +310,8 @@ static int set_duration(struct parse *p, const char *key, const char *v, uint64_
 	}
 	if (ms < min || ms > max) {
 		char lo[32], hi[32];
-		fmt_ms(lo, sizeof lo, min);
-		fmt_ms(hi, sizeof hi, max);
+		hl_config_format_duration(lo, sizeof lo, min);
+		hl_config_format_duration(hi, sizeof hi, max);
 		fail(p, p->lineno, key, "%s out of range (%s to %s)", v, lo, hi);
 		return HL_ERR_CONFIG;
 	}

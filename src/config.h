@@ -67,6 +67,8 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen);
 
 /* Durations: "250ms", "1s", "5m", "1h", "2d"; bare numbers are seconds. */
 int hl_config_parse_duration(const char *s, uint64_t *ms);
+/* The other way, for messages: 3600000 -> "1h", 1500 -> "1500ms". */
+void hl_config_format_duration(char *out, size_t size, uint64_t ms);
 /* "1.2.3.4:7340" or "[::1]:7340" into a sockaddr_storage; no DNS. */
 struct sockaddr_storage;
 int hl_config_parse_addr(const char *s, struct sockaddr_storage *ss);

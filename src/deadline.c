@@ -44,22 +44,6 @@ int hl_deadlines_get(const hl_deadlines *d, int prec, uint64_t *ms)
 	return 0;
 }
 
-/* 180000 -> "3m", for messages. */
-static void fmt_ms(char *out, size_t size, uint64_t ms)
-{
-	static const struct { const char *unit; uint64_t mul; } u[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
-	};
-
-	for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
-		if (ms && ms % u[i].mul == 0) {
-			snprintf(out, size, "%llu%s", (unsigned long long)(ms / u[i].mul), u[i].unit);
-			return;
-		}
-	}
-	snprintf(out, size, "%llums", (unsigned long long)ms);
-}
-
 int hl_deadlines_check(const hl_deadlines *d, char *err, size_t errlen)
 {
 	if (err && errlen)
@@ -71,8 +55,8 @@ int hl_deadlines_check(const hl_deadlines *d, char *err, size_t errlen)
 	for (int p = HL_PREC_FLASH; p > HL_PREC_ROUTINE; p--) {
 		if (d->ms[p] > d->ms[p - 1]) {
 			char a[32], b[32];
-			fmt_ms(a, sizeof a, d->ms[p]);
-			fmt_ms(b, sizeof b, d->ms[p - 1]);
+			hl_config_format_duration(a, sizeof a, d->ms[p]);
+			hl_config_format_duration(b, sizeof b, d->ms[p - 1]);
 			if (err && errlen)
 				snprintf(err, errlen, "%s (%s) would wait longer than %s (%s)",
 					 hl_precedence_name(p), a, hl_precedence_name(p - 1), b);
@@ -129,8 +113,8 @@ static int apply_item(const char *item, hl_deadlines *d, unsigned *seen, char *e
 		return HL_ERR_INVAL;
 	}
 	if (hl_deadlines_set(d, prec, ms) < 0) {
-		fmt_ms(lo, sizeof lo, HL_DEADLINE_MIN_MS);
-		fmt_ms(hi, sizeof hi, HL_DEADLINE_MAX_MS);
+		hl_config_format_duration(lo, sizeof lo, HL_DEADLINE_MIN_MS);
+		hl_config_format_duration(hi, sizeof hi, HL_DEADLINE_MAX_MS);
 		snprintf(err, errlen, "'%s': out of range (%s to %s)", item, lo, hi);
 		return HL_ERR_INVAL;
 	}

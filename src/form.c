@@ -76,22 +76,6 @@ struct fparse {
 	char raw_max[HL_FORM_MAX_FIELDS][32];
 };
 
-/* Drops a UTF-8 sequence cut short at the end of s (by snprintf's truncation),
- * so that a message stays valid text. */
-static void trim_utf8(char *s)
-{
-	size_t n = strlen(s), k = 0;
-
-	while (k < n && k < 4 && ((unsigned char)s[n - 1 - k] & 0xC0) == 0x80)
-		k++;
-	if (k == n || ((unsigned char)s[n - 1 - k] & 0x80) == 0)
-		return;
-	unsigned char lead = (unsigned char)s[n - 1 - k];
-	size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-	if (k + 1 < want)
-		s[n - 1 - k] = '\0';
-}
-
 __attribute__((format(printf, 4, 5)))
 static void fail(struct fparse *p, int line, const char *key, const char *fmt, ...)
 {
@@ -104,10 +88,10 @@ static void fail(struct fparse *p, int line, const char *key, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	trim_utf8(msg);
+	hl_text_trim_cut(msg);
 	if (p->errlen) {
 		snprintf(p->err, p->errlen, "%s:%d: %s: %s", p->path, line, key, msg);
-		trim_utf8(p->err);
+		hl_text_trim_cut(p->err);
 	}
 }
 
@@ -350,7 +334,7 @@ static void on_section(struct fparse *p, const char *line, size_t n)
 	hl_form *f = p->form;
 
 	snprintf(hdr, sizeof hdr, "%.*s", (int)n, line);
-	trim_utf8(hdr);
+	hl_text_trim_cut(hdr);
 	while (in_n && is_ws(*in))
 		in++, in_n--;
 	while (in_n && is_ws(in[in_n - 1]))

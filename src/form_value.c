@@ -14,22 +14,6 @@
 #define DEG 10000           /* coordinates are held in 1/10000 degree (about 11 m) */
 #define COORD_DIGITS 4
 
-/* Drops a UTF-8 sequence cut short at the end of s (by snprintf's truncation),
- * so that a message stays valid text. */
-static void trim_utf8(char *s)
-{
-	size_t n = strlen(s), k = 0;
-
-	while (k < n && k < 4 && ((unsigned char)s[n - 1 - k] & 0xC0) == 0x80)
-		k++;
-	if (k == n || ((unsigned char)s[n - 1 - k] & 0x80) == 0)
-		return;
-	unsigned char lead = (unsigned char)s[n - 1 - k];
-	size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-	if (k + 1 < want)
-		s[n - 1 - k] = '\0';
-}
-
 __attribute__((format(printf, 3, 4)))
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -39,7 +23,7 @@ static int bad(char *err, size_t errlen, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
-		trim_utf8(err);
+		hl_text_trim_cut(err);
 	}
 	return HL_ERR_INVAL;
 }
@@ -515,7 +499,7 @@ int hl_form_fill(const hl_form *f, const char *const *kv, int n, hl_form_values 
 		if (rc < 0) {
 			if (errlen) {
 				snprintf(err, errlen, "%s: %s", fd->name, msg);
-				trim_utf8(err);
+				hl_text_trim_cut(err);
 			}
 			goto out;
 		}

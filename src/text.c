@@ -70,6 +70,20 @@ static int ascii8_printable(const uint8_t *p)
 	return ((del - ones) & ~del & highs) == 0;
 }
 
+void hl_text_trim_cut(char *s)
+{
+	size_t n = strlen(s), k = 0;
+
+	while (k < n && k < 4 && ((unsigned char)s[n - 1 - k] & 0xC0) == 0x80)
+		k++;
+	if (k == n || ((unsigned char)s[n - 1 - k] & 0x80) == 0)
+		return;
+	unsigned char lead = (unsigned char)s[n - 1 - k];
+	size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (k + 1 < want)
+		s[n - 1 - k] = '\0';
+}
+
 int hl_text_valid(const uint8_t *p, size_t len)
 {
 	size_t i = 0;

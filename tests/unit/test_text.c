@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "err.h"
+#include <stdio.h>
+
 #include "text.h"
 
 struct tcase {
@@ -130,6 +132,24 @@ static void test_text_ascii_words(void **state)
 	}
 }
 
+/* A message cut by snprintf inside a UTF-8 sequence loses the partial
+ * sequence only; whole characters stay. */
+static void test_trim_cut(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "ab\xd0", "ab" }, { "ab\xd0\x9f", "ab\xd0\x9f" }, { "x\xe2\x82", "x" },
+		{ "\xf0\x9f\x98", "" }, { "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" }, { "plain", "plain" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char buf[16];
+		snprintf(buf, sizeof buf, "%s", cases[i][0]);
+		hl_text_trim_cut(buf);
+		assert_string_equal(buf, cases[i][1]);
+	}
+}
+
 static void test_label(void **state)
 {
 	(void)state;
@@ -206,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_text_null),
 		cmocka_unit_test(test_text_all_two_byte),
 		cmocka_unit_test(test_text_ascii_words),
+		cmocka_unit_test(test_trim_cut),
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_lang),
 		cmocka_unit_test(test_hex),
