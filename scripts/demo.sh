@@ -30,7 +30,7 @@ run() { # prints the command as a person would type it, then runs it
 port() { # a free TCP port on 127.0.0.1
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-60999)
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
 	done
 	return 1

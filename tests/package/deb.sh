@@ -152,7 +152,7 @@ fi
 # the notify socket; operators reach it through group hotline ----
 port=0
 for _ in $(seq 50); do
-	p=$((20000 + RANDOM % 30000))
+	p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-60999)
 	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
 done
 sed "s|^Listen = .*|Listen = 127.0.0.1:$port|" /usr/share/doc/hotline/examples/hotline.conf \
