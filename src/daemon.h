@@ -181,6 +181,18 @@ int hl_daemon_tx(hl_daemon *d);
 /* Runs fn(arg, status) after the turn's commit (status 0) or its failure. */
 int hl_daemon_after_commit(hl_daemon *d, void (*fn)(void *, int), void *arg);
 hl_line *hl_daemon_line_by_name(hl_daemon *d, const char *name);
+
+/* entry_find.c: an entry an operator named (entryref.h), on a live line. */
+typedef struct {
+	hl_line *line;
+	int own;          /* 1: ours; 0: the peer's */
+	uint64_t seq;
+	uint8_t hash[32];
+} hl_entry_loc;
+/* 0; HL_ERR_INVAL (not a reference, or an ambiguous id prefix) or
+ * HL_ERR_NOTFOUND with a sentence for the operator in err. */
+int hl_daemon_find_entry(hl_daemon *d, const char *text, hl_entry_loc *loc, char *err,
+			 size_t errlen);
 hl_line *hl_daemon_line_by_x(hl_daemon *d, const uint8_t x[32]);
 
 /* session.c */

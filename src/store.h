@@ -63,6 +63,11 @@ int hl_store_head(hl_store *st, const uint8_t *line_id, const uint8_t *author,
  * hot path. */
 int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32],
 		       uint8_t author[32], uint64_t *seq);
+/* Finds the one entry whose hash, in hex, starts with hexprefix (1..64 hex
+ * digits, any case): 0, HL_ERR_NOTFOUND, or HL_ERR_STATE if more than one
+ * does. A scan, like hl_store_find_hash. */
+int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32],
+			 uint8_t author[32], uint64_t *seq, uint8_t hash[32]);
 
 /* Calls cb for entries of (line, author) with seq >= from_seq in seq order,
  * at most limit (0 = no limit). cb returning non-zero stops the walk and is

@@ -21,7 +21,7 @@
  * and a reference carries the seq with the hash), and BLAKE2b-256 does not
  * collide. A store made by 1 or 2 keeps its index: it costs only speed, so
  * the migration to 3 changes nothing but the mark. */
-#define SCHEMA_VERSION   3
+#define SCHEMA_VERSION   4
 /* 0x484c4e31, "HLN1": tells a hotline database from any other SQLite file.
  * Decimal because it is pasted into a PRAGMA, which takes no parameters. */
 #define APPLICATION_ID   1212960305
@@ -77,6 +77,11 @@ static const char schema_v2_sql[] =
 	" WHERE cleared_ms IS NULL;"
 	"CREATE INDEX IF NOT EXISTS alarms_line_time ON alarms(line, since_ms);";
 
+/* Version 4 (the watch): each module's own tables, defined beside its
+ * statements (store_sqlite_watch.c, _blobs.c, _notes.c); IF NOT EXISTS, so
+ * creation and the migration from 1, 2 or 3 are the same statements. */
+static const char *const schema_v4_sql[] = { hl_sq_watch_sql, hl_sq_blobs_sql, hl_sq_notes_sql };
+
 /* Written last, in the same transaction as the tables they vouch for. */
 static const char schema_marks_sql[] =
 	"PRAGMA application_id=" STR(APPLICATION_ID) ";"
@@ -95,6 +100,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_HEAD] = "SELECT seq, hash FROM entries WHERE line=?1 AND author=?2"
 		    " ORDER BY seq DESC LIMIT 1",
 	[ST_FIND_HASH] = "SELECT line, author, seq FROM entries WHERE hash=?1",
+	/* ?1 is upper-case hex digits and '*': an operator's id prefix. */
+	[ST_FIND_PREFIX] = "SELECT line, author, seq, hash FROM entries WHERE hex(hash) GLOB ?1"
+			   " LIMIT 2",
 	[ST_WALK] = "SELECT seq, hash, kind, precedence, flags, time_ms, stored_ms, enc"
 		    " FROM entries WHERE line=?1 AND author=?2 AND seq>=?3"
 		    " ORDER BY seq LIMIT ?4",
@@ -147,6 +155,17 @@ void hl_sq_done(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
+}
+
+sqlite3_stmt *hl_sq_lazy(hl_store *st, int slot, const char *sql)
+{
+	if (!st || slot < 0 || slot >= HL_SQ_LAZY_MAX)
+		return NULL;
+	if (!st->lazy[slot] &&
+	    sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->lazy[slot],
+			       NULL) != SQLITE_OK)
+		st->lazy[slot] = NULL;
+	return st->lazy[slot];
 }
 
 int hl_sq_run(sqlite3_stmt *s)
@@ -225,8 +244,14 @@ static int create_schema(sqlite3 *db, char *err, size_t errlen)
 		goto out;
 	/* Creation and the migration from 1 are the same statements. */
 	if (ver < SCHEMA_VERSION &&
-	    (sqlite3_exec(db, schema_v2_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	     sqlite3_exec(db, schema_marks_sql, NULL, NULL, NULL) != SQLITE_OK))
+	    sqlite3_exec(db, schema_v2_sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; ver < SCHEMA_VERSION && i < sizeof schema_v4_sql / sizeof *schema_v4_sql;
+	     i++) {
+		if (sqlite3_exec(db, schema_v4_sql[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto out;
+	}
+	if (ver < SCHEMA_VERSION && sqlite3_exec(db, schema_marks_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
@@ -302,6 +327,8 @@ static void free_store(hl_store *st)
 	hl_store_ckpt_stop(st);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (int i = 0; i < HL_SQ_LAZY_MAX; i++)
+		sqlite3_finalize(st->lazy[i]);
 	sqlite3_close(st->db);
 	free(st);
 }

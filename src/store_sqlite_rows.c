@@ -209,6 +209,66 @@ int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32]
 	return rc;
 }
 
+int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32],
+			 uint8_t author[32], uint64_t *seq, uint8_t hash[32])
+{
+	char pat[66];
+	size_t n;
+	sqlite3_stmt *s;
+	int rc, src;
+
+	if (line_id)
+		memset(line_id, 0, 32);
+	if (author)
+		memset(author, 0, 32);
+	if (seq)
+		*seq = 0;
+	if (hash)
+		memset(hash, 0, 32);
+	if (!st || !hexprefix || !line_id || !author || !seq || !hash)
+		return HL_ERR_INVAL;
+	n = strnlen(hexprefix, 65);
+	if (n == 0 || n > 64)
+		return HL_ERR_INVAL;
+	/* Only hex digits reach the pattern, so it has no other GLOB syntax. */
+	for (size_t i = 0; i < n; i++) {
+		char c = hexprefix[i];
+		if (c >= 'a' && c <= 'f')
+			c = (char)(c - 'a' + 'A');
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+			return HL_ERR_INVAL;
+		pat[i] = c;
+	}
+	pat[n] = '*';
+	pat[n + 1] = '\0';
+	s = st->stmt[ST_FIND_PREFIX];
+	if (sqlite3_bind_text(s, 1, pat, (int)n + 1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
+	}
+	src = sqlite3_step(s);
+	if (src == SQLITE_DONE) {
+		rc = HL_ERR_NOTFOUND;
+	} else if (src != SQLITE_ROW) {
+		rc = HL_ERR_STORE;
+	} else if ((rc = col_key(s, 0, line_id)) == 0 && (rc = col_key(s, 1, author)) == 0 &&
+		   (rc = col_seq(s, 2, seq)) == 0 && (rc = col_key(s, 3, hash)) == 0) {
+		src = sqlite3_step(s);
+		if (src == SQLITE_ROW)
+			rc = HL_ERR_STATE;
+		else if (src != SQLITE_DONE)
+			rc = HL_ERR_STORE;
+	}
+	hl_sq_done(s);
+	if (rc < 0) {
+		memset(line_id, 0, 32);
+		memset(author, 0, 32);
+		memset(hash, 0, 32);
+		*seq = 0;
+	}
+	return rc;
+}
+
 /* Fills e from a ST_WALK row; range checks catch a tampered file. */
 static int walk_row(sqlite3_stmt *s, hl_store_entry *e)
 {

@@ -2,6 +2,7 @@
  * directory: durability, WAL, permissions, equivocation and every contract of store.h. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -133,7 +134,7 @@ static void test_open_wal_mode_0600(void **state)
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM entries"), 1);
 	/* Schema 3: entries are indexed by (line, author, seq) only; a
 	 * per-entry random index page on hash was a third of the write cost. */
@@ -311,6 +312,41 @@ static void test_find_hash(void **state)
 	assert_int_equal(hl_store_find_hash(f->st, unknown, line, author, &seq),
 			 HL_ERR_NOTFOUND);
 	assert_int_equal(seq, 0);
+
+	/* An operator's id prefix: the whole hash, a short prefix in either
+	 * case, a prefix no entry has, and one that every entry has. */
+	char hex[65], up[65];
+	uint8_t h[32];
+	for (size_t i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", t.hash[i]);
+	for (size_t i = 0; i <= 64; i++)
+		up[i] = (char)toupper((unsigned char)hex[i]);
+	assert_int_equal(hl_store_find_prefix(f->st, hex, line, author, &seq, h), 0);
+	assert_int_equal(seq, 2);
+	assert_memory_equal(h, t.hash, 32);
+	up[12] = '\0';
+	assert_int_equal(hl_store_find_prefix(f->st, up, line, author, &seq, h), 0);
+	assert_int_equal(seq, 2);
+	assert_memory_equal(author, f->bob, 32);
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	assert_int_equal(hl_store_find_prefix(f->st, hex, line, author, &seq, h), HL_ERR_NOTFOUND);
+	assert_int_equal(seq, 0);
+	assert_int_equal(hl_store_find_prefix(f->st, "", line, author, &seq, h), HL_ERR_INVAL);
+	assert_int_equal(hl_store_find_prefix(f->st, "12*", line, author, &seq, h), HL_ERR_INVAL);
+	/* One hex digit: not found, found, or ambiguous, as the three hashes'
+	 * first digits say. */
+	int first[3];
+	for (uint64_t q = 1; q <= 3; q++) {
+		tentry u;
+		make_entry(&u, f->line, f->bob, q, 0);
+		first[q - 1] = u.hash[0] >> 4;
+	}
+	for (int d = 0; d < 16; d++) {
+		char one[2] = { "0123456789abcdef"[d], 0 };
+		int n = (first[0] == d) + (first[1] == d) + (first[2] == d);
+		int rc = hl_store_find_prefix(f->st, one, line, author, &seq, h);
+		assert_int_equal(rc, n == 0 ? HL_ERR_NOTFOUND : n == 1 ? 0 : HL_ERR_STATE);
+	}
 }
 
 static void test_receipts_only_advance(void **state)
@@ -620,9 +656,11 @@ static void test_reopen_version_check(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f), 0);
-	/* Migrated from 1 to 3; what it held is still there. */
+	/* Migrated from 1 to 4; what it held is still there, and 4's tables exist. */
 	db = raw_open(f->path);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				 " ('watch', 'watch_hash', 'blobs', 'blob_chunks', 'translations')"), 5);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_count(f->st, f->line, f->alice, &n), 0);
 	assert_int_equal(n, 1);
