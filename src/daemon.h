@@ -275,6 +275,12 @@ typedef struct {
 } hl_line_draft;
 int hl_line_submit(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32]);
 
+/* entry_hooks.c: an entry was stored in the open transaction (own: ours,
+ * stored_ms: our clock). e->body points into the caller's buffer. Negative
+ * if what follows from it could not be recorded. */
+int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
+			 uint64_t stored_ms, int own);
+
 /* api.c */
 int hl_api_start(hl_daemon *d, char *err, size_t errlen);
 void hl_api_stop(hl_daemon *d);

@@ -360,8 +360,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	l->peer_seq = e.seq;
 	memcpy(l->peer_hash, hash, 32);
 	l->need_receipt = 1;
-	hl_linktest_on_entry(l, &e, hash);
-	return 0;
+	return hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
 }
 
 static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
@@ -572,5 +571,5 @@ int hl_line_submit(hl_line *l, const hl_line_draft *dr, uint64_t *seq, uint8_t h
 	l->own_seq = e.seq;
 	memcpy(l->own_hash, hash, 32);
 	*seq = e.seq;
-	return 0;
+	return hl_line_entry_stored(l, &e, hash, e.time_ms, 1);
 }
