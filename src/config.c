@@ -3,6 +3,7 @@
 #include "config.h"
 #include "buf.h"
 #include "err.h"
+#include "ini_lines.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -20,7 +21,6 @@
 
 /* The whole file is read first; generous for 64 peers of a dozen lines. */
 #define CONFIG_MAX (1024u * 1024u)
-#define READ_CHUNK 4096u
 #define SUN_PATH_MAX 108u
 
 /* Bounds that keep a typo from flooding the link or silencing it. */
@@ -93,7 +93,7 @@ struct parse {
 	char dir[HL_MAX_PATH + 1];  /* absolute directory of the file */
 	char *err;
 	size_t errlen;
-	hl_rd rd;
+	hl_ini_lines lines;
 	int lineno;
 	int failed;
 	enum sec sec;
@@ -645,114 +645,28 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	p->sec = SEC_PEER;
 }
 
-/* Checks one raw line and hands inih a normalised copy: comments ('#' or ';'
- * anywhere) removed, no leading blanks (so inih's multi-line continuation
- * never applies), only "[Section]" or "Key = Value" shapes. inih then only
- * splits key from value. Errors stop the parse by returning EOF. */
+/* ini_lines.c's line discipline; errors stop the parse by returning EOF. */
 static char *next_line(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	const uint8_t *raw;
-	uint8_t newline;
-	const char *s, *eq;
-	size_t left, n, i;
+	char msg[96];
+	int section;
 
-	if (p->failed || (left = hl_rd_left(&p->rd)) == 0)
+	if (p->failed)
 		return NULL;
-	const uint8_t *nl = memchr(p->rd.p + p->rd.off, '\n', left);
-	n = nl ? (size_t)(nl - (p->rd.p + p->rd.off)) : left;
-	if (hl_rd_ref(&p->rd, &raw, n) < 0)
-		return NULL;
-	if (nl && hl_rd_u8(&p->rd, &newline) < 0)
-		return NULL;
-	p->lineno++;
-	s = (const char *)raw;
-	if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3, n -= 3;
-	if (n && s[n - 1] == '\r')
-		n--;
-	/* Values end up in one-line error messages and file names: no controls. */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '#' || c == ';')
-			break;
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			fail(p, p->lineno, "syntax", "control character 0x%02x in line", c);
-			return NULL;
-		}
-	}
-	n = i;
-	while (n && is_ws(*s))
-		s++, n--;
-	while (n && is_ws(s[n - 1]))
-		n--;
-	if (num < 2 || n > (size_t)num - 2) {
-		fail(p, p->lineno, "syntax", "line too long (max %d characters)", num - 2);
+	char *line = hl_ini_lines_next(&p->lines, str, num, &section, msg, sizeof msg);
+	p->lineno = p->lines.lineno;
+	if (!line) {
+		if (msg[0])
+			fail(p, p->lineno, "syntax", "%s", msg);
 		return NULL;
 	}
-	if (n > 0 && s[0] == '[') {
-		if (s[n - 1] != ']' || n < 2) {
-			fail(p, p->lineno, "syntax", "section header must end with ']'");
-			return NULL;
-		}
-		on_section(p, s, n);
+	if (section) {
+		on_section(p, line, strlen(line) - 1);
 		if (p->failed)
 			return NULL;
-	} else if (n > 0) {
-		eq = memchr(s, '=', n);
-		for (i = 0; eq && s + i < eq && is_letter(s[i]); i++)
-			;
-		if (!eq || i == 0) {
-			fail(p, p->lineno, "syntax", "expected 'Key = Value' or '[Section]'");
-			return NULL;
-		}
-		while (s + i < eq && is_ws(s[i]))
-			i++;
-		if (s + i != eq) {
-			fail(p, p->lineno, "syntax", "key names are letters only");
-			return NULL;
-		}
 	}
-	memcpy(str, s, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	return str;
-}
-
-static int read_file(const char *path, hl_buf *b, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = HL_ERR_IO;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return HL_ERR_IO;
-	}
-	for (;;) {
-		/* b->max is CONFIG_MAX + READ_CHUNK: this fails only past CONFIG_MAX */
-		rc = hl_buf_reserve(b, READ_CHUNK);
-		if (rc == HL_ERR_TOOBIG) {
-			snprintf(err, errlen, "%s: file too large (max %u bytes)", path,
-				 CONFIG_MAX);
-			rc = HL_ERR_CONFIG;
-			break;
-		}
-		if (rc < 0)
-			break;
-		ssize_t r = read(fd, b->p + b->len, READ_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = HL_ERR_IO;
-			break;
-		}
-		if (r == 0)
-			break;
-		b->len += (size_t)r;
-	}
-	close(fd);
-	return rc;
+	return line;
 }
 
 static int config_dir(const char *path, char *dir, size_t size, char *err, size_t errlen)
@@ -823,7 +737,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	hl_buf b;
 	int rc, ir;
 
-	hl_buf_init(&b, CONFIG_MAX + READ_CHUNK);
+	hl_buf_init(&b, CONFIG_MAX + HL_INI_READ_CHUNK);
 	if (errlen)
 		err[0] = '\0';
 	if (!cfg)
@@ -855,10 +769,10 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	rc = config_dir(path, p->dir, sizeof p->dir, err, errlen);
 	if (rc < 0)
 		goto out;
-	rc = read_file(path, &b, err, errlen);
+	rc = hl_ini_read_file(path, CONFIG_MAX, &b, err, errlen);
 	if (rc < 0)
 		goto out;
-	hl_rd_init(&p->rd, b.p, b.len);
+	hl_rd_init(&p->lines.rd, b.p, b.len);
 	ir = ini_parse_stream(next_line, p, on_value, p);
 	if (!p->failed && ir == -2) {
 		rc = HL_ERR_NOMEM;
