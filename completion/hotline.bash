@@ -37,7 +37,7 @@ _hotline()
 			((i++))
 			;;
 		--config=*) conf=${w#--config=} ;;
-		-p | --lang | --format | --from | --to | -o | -f | --svg | --since | --against | --keys | --passphrase-fd)
+		-p | --lang | --format | --from | --to | -o | -f | --svg | --since | --against | --keys | --passphrase-fd | --file)
 			((i++)) # an option's value is not an argument
 			;;
 		-*) ;;
@@ -49,7 +49,7 @@ _hotline()
 	conf=${conf/#\~/$HOME}
 
 	case "$prev" in
-	-c | --config | -o | -f | --svg | --against | --keys)
+	-c | --config | -o | -f | --svg | --against | --keys | --file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0
@@ -78,7 +78,8 @@ _hotline()
 
 	case "$cmd" in
 	status | inbox) opts="--json" ;;
-	send) opts="-p --lang" ;;
+	send) opts="-p --lang --exercise --file" ;;
+	attachment) opts="-o" ;;
 	log) opts="--format --json" ;;
 	export) opts="--from --to --proof -o" ;;
 	report) opts="--since --svg --json" ;;

@@ -18,6 +18,7 @@
 
 #include "api_json.h"
 #include "api_request.h"
+#include "blob.h"
 #include "export.h"
 #include "report.h"
 #include "err.h"
@@ -276,9 +277,23 @@ static void do_send(api_client *c, const hl_api_request *r)
 		.operator_name = c->operator_name, .lang = r->lang,
 		.body = (const uint8_t *)r->text, .body_len = r->text_len,
 	};
+	uint8_t *abody = NULL; /* with an attachment: its descriptor, then the text */
+	if (r->attachment) {
+		size_t alen = 0;
+		char msg[400];
+		if (hl_blob_send_body(l, r->attachment, r->text, r->text_len, &abody, &alen, msg,
+				      sizeof msg) < 0) {
+			send_refused(c, ps, msg);
+			return;
+		}
+		dr.flags |= HL_FLAG_ATTACHMENT;
+		dr.body = abody;
+		dr.body_len = alen;
+	}
 	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
 	ps->c = c;
 	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
+	free(abody);
 	if (rc == 0)
 		rc = hl_daemon_after_commit(d, send_done, ps);
 	if (rc < 0) {
@@ -505,6 +520,11 @@ static void handle(api_client *c, const hl_api_request *r)
 			reply_error(c, "log: no such peer in the configuration");
 		else
 			reply(c, hl_api_log(d, l));
+		break;
+	case HL_API_ATTACH_BEGIN:
+	case HL_API_ATTACH_CHUNK:
+	case HL_API_ATTACHMENT:
+		reply(c, hl_blob_api(d, r));
 		break;
 	case HL_API_NONE:
 		reply_error(c, "unknown command");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
 #include "err.h"
 #include "text.h"
 
@@ -96,6 +97,8 @@ static int entry_json(void *arg, const hl_store_entry *se)
 		return 0; /* stored bytes were checked on the way in; skip rather than fail the listing */
 	hl_line *l = w->l;
 	const char *author = w->own ? w->d->cfg->name : l->peer->name;
+	size_t text_off = 0; /* past an attachment's descriptor */
+	json_t *attachment = hl_blob_entry_json(w->d, l, &e, w->own, &text_off);
 	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:o, s:s, s:s, s:i, s:b, s:I, s:I, s:s, s:s, s:s%, s:I, s:o}",
 			      "peer", l->peer->name, "author", author, "own", w->own,
 			      "seq", (json_int_t)e.seq, "id", hex_str(se->hash, 32),
@@ -103,10 +106,14 @@ static int entry_json(void *arg, const hl_store_entry *se)
 			      "flags", (int)e.flags, "exercise", (e.flags & HL_FLAG_EXERCISE) != 0,
 			      "time_ms", (json_int_t)e.time_ms, "stored_ms", (json_int_t)se->stored_ms,
 			      "operator", e.operator_name, "lang", e.lang,
-			      "text", (const char *)e.body, (size_t)e.body_len,
+			      "text", (const char *)(text_off ? e.body + text_off : e.body), (size_t)e.body_len - text_off,
 			      "peer_seq", (json_int_t)e.peer_seq, "prev", hex_str(e.prev, 32));
-	if (!o)
+	if (!o) {
+		json_decref(attachment);
 		return 0;
+	}
+	if (attachment)
+		json_object_set_new(o, "attachment", attachment);
 	if (w->own)
 		json_object_set_new(o, "receipted", json_boolean(e.seq <= l->receipted_seq));
 	json_array_append_new(w->arr, o);

@@ -16,7 +16,10 @@ typedef enum {
 	HL_API_SEND,
 	HL_API_TEST,
 	HL_API_REPORT,
-	HL_API_EXPORT
+	HL_API_EXPORT,
+	HL_API_ATTACH_BEGIN,     /* attachments (blob.c) */
+	HL_API_ATTACH_CHUNK,
+	HL_API_ATTACHMENT
 } hl_api_cmd;
 
 typedef struct {
@@ -39,6 +42,15 @@ typedef struct {
 	int export_kind;
 	const char *from, *to;
 	uint64_t from_seq, to_seq, from_ms, to_ms;
+	/* SEND: "attachment", 64 lower-case hex digits, or NULL; with it the
+	 * text may be empty. ATTACH_BEGIN/ATTACH_CHUNK: peer, hash (64 hex);
+	 * BEGIN: size 1..HL_MAX_ATTACHMENT, "name" as file_name (hl_attach_name_valid);
+	 * CHUNK: offset and data (base64, 1..HL_BLOB_UPLOAD_CHUNK bytes decoded,
+	 * checked by the daemon). ATTACHMENT: entry (a reference, entryref.h)
+	 * and offset. */
+	const char *attachment, *hash, *file_name, *data, *entry;
+	size_t data_len;
+	uint64_t size, offset;
 	json_t *json;            /* owns every string above */
 } hl_api_request;
 

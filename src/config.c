@@ -51,6 +51,7 @@ enum key {
 	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
 	K_USER, K_SANDBOX, /* H6 sandbox */
 	K_REKEY,
+	K_ATTACHRATE, /* H4 attachments */
 	K_COUNT
 };
 
@@ -85,6 +86,7 @@ static const struct {
 	[K_QUOTAENTRIES] = { "QuotaEntries", SEC_PEER, 0 },
 	[K_QUOTABYTES] = { "QuotaBytes", SEC_PEER, 0 },
 	[K_QUOTAWINDOW] = { "QuotaWindow", SEC_PEER, 0 },
+	[K_ATTACHRATE] = { "AttachmentRate", SEC_PEER, 0 },
 };
 
 struct parse {
@@ -438,7 +440,8 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 }
 
 /* A size: bytes, or with a K, M, G or T suffix (powers of 1024). */
-static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *out)
+/* Bytes, or with K, M, G, T (powers of 1024), within min..QUOTA_BYTES_MAX. */
+static int parse_size(const char *v, uint64_t min, uint64_t *out)
 {
 	static const char units[] = "KMGT";
 	size_t n = strlen(v);
@@ -449,12 +452,32 @@ static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *
 		mul = 1ull << (10 * (unsigned)(u - units + 1));
 		n--;
 	}
-	if (parse_u64(v, n, &x) < 0 || x > QUOTA_BYTES_MAX / mul || x * mul < QUOTA_BYTES_MIN) {
+	if (parse_u64(v, n, &x) < 0 || x > QUOTA_BYTES_MAX / mul || x * mul < min)
+		return HL_ERR_CONFIG;
+	*out = x * mul;
+	return 0;
+}
+
+static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *out)
+{
+	if (parse_size(v, QUOTA_BYTES_MIN, out) < 0) {
 		fail(p, p->lineno, key, "want a size from 64K to 1T (bytes, or with K, M, G, T), not '%s'",
 		     v);
 		return HL_ERR_CONFIG;
 	}
-	*out = x * mul;
+	return 0;
+}
+
+/* AttachmentRate: bytes per second, 0 for no limit. */
+static int set_rate(struct parse *p, const char *key, const char *v, uint64_t *out)
+{
+	if (strcmp(v, "0") != 0 && parse_size(v, 1024, out) < 0) {
+		fail(p, p->lineno, key, "want 0 (no limit) or bytes per second from 1K to 1T "
+		     "(bytes, or with K, M, G, T), not '%s'", v);
+		return HL_ERR_CONFIG;
+	}
+	if (strcmp(v, "0") == 0)
+		*out = 0;
 	return 0;
 }
 
@@ -535,6 +558,8 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 	case K_QUOTAWINDOW:
 		return set_duration(p, key, v, QUOTA_WINDOW_MIN_MS, QUOTA_WINDOW_MAX_MS,
 				    &peer->quota_window_ms);
+	case K_ATTACHRATE:
+		return set_rate(p, key, v, &peer->attachment_rate);
 	default:
 		return HL_ERR_CONFIG;
 	}

@@ -32,6 +32,7 @@ typedef struct {
 	uint64_t quota_entries;          /* QuotaEntries, default 10000 per window */
 	uint64_t quota_bytes;            /* QuotaBytes, default 256 MiB per window */
 	uint64_t quota_window_ms;        /* QuotaWindow, default 1 d */
+	uint64_t attachment_rate;        /* AttachmentRate, bytes/s sent; 0 (default) no limit */
 } hl_peer_conf;
 
 typedef struct {

@@ -122,6 +122,7 @@ struct hl_line {
 	int quota_over;          /* quota alarm raised in this window */
 	int want_resend;         /* ask the peer to resend after a failed commit */
 	int retired;             /* closed by a reload (reload.c): in no lookup */
+	struct hl_blob_line *blob; /* attachments (blob.c), NULL until first used */
 };
 
 /* Something to do once the current transaction is durable. */

@@ -2,6 +2,7 @@
  * (inside the turn's transaction), ours or the peer's: one place where the
  * watch, attachments, link tests and the API's subscribers hear of it. */
 #include "daemon.h"
+#include "blob.h"
 
 int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 			 uint64_t stored_ms, int own)
@@ -9,5 +10,8 @@ int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 	(void)stored_ms;
 	if (!own)
 		hl_linktest_on_entry(l, e, hash);
+	int brc = hl_blob_on_entry(l, e, own);
+	if (brc < 0)
+		return brc;
 	return 0;
 }

@@ -20,6 +20,8 @@ static const char *const kind_names[HL_EV_KIND_MAX + 1] = {
 	[HL_EV_TEST_FAIL] = "test-fail",
 	[HL_EV_ALARM] = "alarm",
 	[HL_EV_ALARM_CLEAR] = "alarm-clear",
+	[HL_EV_ATTACHMENT_DONE] = "attachment-done",
+	[HL_EV_ATTACHMENT_FAILED] = "attachment-failed",
 };
 
 const char *hl_event_kind_name(int kind)

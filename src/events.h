@@ -20,7 +20,10 @@ enum hl_event_kind {
 	HL_EV_TEST_FAIL = 10,
 	HL_EV_ALARM = 11,       /* text = alarm kind and text */
 	HL_EV_ALARM_CLEAR = 12,
-	HL_EV_KIND_MAX = 12
+	/* 13..17: the watch */
+	HL_EV_ATTACHMENT_DONE = 18,   /* value = size; text = hash and name */
+	HL_EV_ATTACHMENT_FAILED = 19, /* value = failures so far; text = hash and name */
+	HL_EV_KIND_MAX = 19
 };
 
 /* Records one event (autocommits unless a transaction is open). path -1 =

@@ -19,8 +19,10 @@ typedef struct {
 
 static const command commands[] = {
 	{ "status", hl_cmd_status, "[--json]", "show the station and the state of every line", 0 },
-	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [--exercise] [TEXT|-]",
+	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [--exercise] [--file FILE] [TEXT|-]",
 	  "send a message (TEXT, or standard input); prints its entry id", 0 },
+	{ "attachment", hl_cmd_attachment, "ENTRY [-o FILE]",
+	  "write an entry's attachment to FILE (or standard output)", 0 },
 	{ "inbox", hl_cmd_inbox, "[--json]", "show the entries received from peers", 0 },
 	{ "log", hl_cmd_log, "PEER [--format text|json] [--json]", "show a line's transcript, both sides", 0 },
 	{ "export", hl_cmd_export, "PEER [--from SEQ|TIME] [--to SEQ|TIME] [--proof] [-o FILE]",
@@ -53,7 +55,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: hotline [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\noptions:\n"
 		   "  -c FILE    configuration file (default: $HOTLINE_CONFIG, else %s)\n"
 		   "  --json     print the daemon's replies as JSON\n"
@@ -75,7 +77,14 @@ static void command_help(const command *c)
 		printf("\nWithout TEXT, or with '-', the message is read from standard input.\n"
 		       "Text must be valid UTF-8, 1 to 61440 bytes. Precedence defaults to\n"
 		       "routine, the language tag to the daemon's default (en). --exercise\n"
-		       "marks it as an exercise, printed as such on every view.\n");
+		       "marks it as an exercise, printed as such on every view.\n"
+		       "--file FILE attaches a file of up to 100 MiB (a map, a chart, a document):\n"
+		       "it is uploaded to hotlined, then sent to the peer in chunks behind any\n"
+		       "waiting message; with --file, TEXT is optional.\n");
+	if (strcmp(c->name, "attachment") == 0)
+		printf("\nENTRY is AUTHOR#SEQ (moscow#12), with @PEER if needed, or an entry id\n"
+		       "prefix of at least 8 hex digits. Refused while the attachment is still\n"
+		       "arriving; the content's hash is checked again before FILE is written.\n");
 	printf("\nSee hotline(1).\n");
 }
 

@@ -57,7 +57,7 @@ static int same_peer(const hl_line *l, const hl_peer_conf *n, const uint8_t *psk
 	    strcmp(o->psk_file, n->psk_file) != 0 || o->keepalive_ms != n->keepalive_ms ||
 	    o->dead_after != n->dead_after || o->rekey_after_ms != n->rekey_after_ms ||
 	    o->quota_entries != n->quota_entries || o->quota_bytes != n->quota_bytes ||
-	    o->quota_window_ms != n->quota_window_ms)
+	    o->quota_window_ms != n->quota_window_ms || o->attachment_rate != n->attachment_rate)
 		return 0;
 	for (int i = 0; i < o->n_endpoints; i++)
 		if (strcmp(o->endpoints[i], n->endpoints[i]) != 0)

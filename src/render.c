@@ -184,6 +184,41 @@ static void put_indented(FILE *f, const char *text)
 	}
 }
 
+/* "    attachment: map.pdf (50.0 MiB) — PENDING 35%": the state first in
+ * capitals while it is not usable. */
+static void put_attachment(FILE *f, const json_t *a)
+{
+	char *name = field(a, "name", "?", 0);
+	const char *state = json_string_value(json_object_get(a, "state"));
+	json_int_t size = json_integer_value(json_object_get(a, "size"));
+	json_int_t have = json_integer_value(json_object_get(a, "have"));
+	const json_t *delivered = json_object_get(a, "delivered");
+	char sz[32], st[64];
+
+	if (!name)
+		return;
+	if (size >= 1024 * 1024)
+		snprintf(sz, sizeof sz, "%.1f MiB", (double)size / (1024.0 * 1024.0));
+	else if (size >= 1024)
+		snprintf(sz, sizeof sz, "%.1f KiB", (double)size / 1024.0);
+	else
+		snprintf(sz, sizeof sz, "%lld bytes", (long long)size);
+	if (!state)
+		state = "?";
+	if (strcmp(state, "pending") == 0)
+		snprintf(st, sizeof st, "PENDING %d%%", size > 0 ? (int)(have * 100 / size) : 0);
+	else if (strcmp(state, "complete") == 0 && json_is_boolean(delivered))
+		snprintf(st, sizeof st, "%s", json_is_true(delivered) ? "complete, delivered" :
+			 "complete, not yet delivered");
+	else if (strcmp(state, "complete") == 0)
+		snprintf(st, sizeof st, "complete");
+	else
+		snprintf(st, sizeof st, "%s", strcmp(state, "failed") == 0 ? "FAILED (hash mismatch)" :
+			 "MISSING");
+	fprintf(f, "    attachment: %s (%s) \xe2\x80\x94 %s\n", name, sz, st);
+	free(name);
+}
+
 int hl_render_entry(FILE *f, const json_t *entry)
 {
 	char when[HL_RENDER_TIME_LEN + 32];
@@ -221,6 +256,8 @@ int hl_render_entry(FILE *f, const json_t *entry)
 	fputc('\n', f);
 	if (exercise)
 		fputs("    *** EXERCISE - NOT A REAL MESSAGE ***\n", f);
+	if (json_is_object(json_object_get(entry, "attachment")))
+		put_attachment(f, json_object_get(entry, "attachment"));
 	put_indented(f, text);
 	fputc('\n', f);
 	rc = ferror(f) ? HL_ERR_IO : 0;
