@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "entryref.h"
 #include "err.h"
 #include "export.h"
 #include "limits.h"
@@ -21,7 +22,7 @@ static const struct {
 } commands[] = {
 	{ "status", HL_API_STATUS }, { "inbox", HL_API_INBOX }, { "log", HL_API_LOG },
 	{ "send", HL_API_SEND },     { "test", HL_API_TEST },   { "report", HL_API_REPORT },
-	{ "export", HL_API_EXPORT },
+	{ "export", HL_API_EXPORT }, { "ack", HL_API_ACK },
 };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -79,6 +80,13 @@ static int only_fields(json_t *req, const hl_api_request *r, const char *fmt, ch
 	return 0;
 }
 
+static int entryref_valid(const char *s)
+{
+	hl_entryref ref;
+
+	return s && hl_entryref_parse(s, &ref) == 0;
+}
+
 static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 {
 	const char *cmd = NULL, *prec = "routine";
@@ -88,9 +96,9 @@ static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 	json_t *ex = json_object_get(req, "exercise");
 	if (ex && !json_is_boolean(ex))
 		return refuse(err, errlen, "send: exercise must be true or false");
-	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s, s?b}", "cmd", &cmd,
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s, s?b, s?s}", "cmd", &cmd,
 			   "peer", &r->peer, "text", &r->text, &r->text_len, "precedence", &prec,
-			   "lang", &r->lang, "exercise", &r->exercise) != 0)
+			   "lang", &r->lang, "exercise", &r->exercise, "reply_to", &r->reply_to) != 0)
 		return refuse(err, errlen, "send: %s", jerr.text);
 	if (!peer_name_valid(r->peer))
 		return refuse(err, errlen, "send: no such peer in the configuration");
@@ -104,6 +112,41 @@ static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 			      "control characters", HL_MAX_BODY);
 	if (!hl_lang_valid(r->lang, strlen(r->lang)))
 		return refuse(err, errlen, "send: lang must be a language tag such as en or ru");
+	if (r->reply_to && !entryref_valid(r->reply_to))
+		return refuse(err, errlen, "send: reply_to must name an entry: AUTHOR#SEQ[@PEER] or "
+			      "an id of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
+	return 0;
+}
+
+static int parse_ack(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL;
+	json_error_t jerr;
+
+	r->note = "";
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s%}", "cmd", &cmd, "entry",
+			   &r->entry, "note", &r->note, &r->note_len) != 0)
+		return refuse(err, errlen, "ack: %s", jerr.text);
+	if (!entryref_valid(r->entry))
+		return refuse(err, errlen, "ack: entry must name an entry: AUTHOR#SEQ[@PEER] or an id "
+			      "of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
+	r->note_len = strlen(r->note);
+	if (r->note_len > HL_MAX_BODY || !hl_text_valid((const uint8_t *)r->note, r->note_len))
+		return refuse(err, errlen, "ack: note must be at most %u bytes of UTF-8 without "
+			      "control characters", HL_MAX_BODY);
+	return 0;
+}
+
+static int parse_inbox(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	json_t *u = NULL, *cmd = NULL;
+	json_error_t jerr;
+
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s?o, s?o}", "cmd", &cmd, "unacked", &u) != 0)
+		return refuse(err, errlen, "inbox: %s", jerr.text);
+	if (u && !json_is_boolean(u))
+		return refuse(err, errlen, "inbox: unacked must be true or false");
+	r->unacked = json_is_true(u);
 	return 0;
 }
 
@@ -171,8 +214,11 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 		if ((rc = peer_field(req, r, err, errlen)) < 0)
 			return rc;
 		return only_fields(req, r, "{s?o, s?o}", err, errlen);
-	case HL_API_STATUS:
+	case HL_API_ACK:
+		return parse_ack(req, r, err, errlen);
 	case HL_API_INBOX:
+		return parse_inbox(req, r, err, errlen);
+	case HL_API_STATUS:
 		return only_fields(req, r, "{s?o}", err, errlen);
 	case HL_API_NONE:
 		break;

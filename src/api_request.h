@@ -16,7 +16,8 @@ typedef enum {
 	HL_API_SEND,
 	HL_API_TEST,
 	HL_API_REPORT,
-	HL_API_EXPORT
+	HL_API_EXPORT,
+	HL_API_ACK
 } hl_api_cmd;
 
 typedef struct {
@@ -30,6 +31,12 @@ typedef struct {
 	int precedence;          /* HL_PREC_*; routine when absent */
 	const char *lang;        /* passes hl_lang_valid; "en" when absent */
 	int exercise;            /* SEND: "exercise": true marks an exercise entry */
+	const char *reply_to;    /* SEND: the entry answered (entryref.h syntax), or NULL */
+	/* ACK: the entry acknowledged (entryref.h syntax) and the note ("" none). */
+	const char *entry;
+	const char *note;
+	size_t note_len;
+	int unacked;             /* INBOX: "unacked": true lists what waits for our ACK */
 	/* REPORT */
 	int has_since;
 	uint64_t since_ms;       /* 0 .. INT64_MAX; meaningful when has_since */

@@ -51,8 +51,10 @@ enum key {
 	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
 	K_USER, K_SANDBOX, /* H6 sandbox */
 	K_REKEY,
+	K_ACKDEADLINES, K_CHECKIN, K_CHECKINDEADLINE, /* H4 watch */
 	K_COUNT
 };
+_Static_assert(K_COUNT <= 32, "the seen-key sets are 32-bit masks");
 
 static const struct {
 	const char *name;
@@ -85,6 +87,9 @@ static const struct {
 	[K_QUOTAENTRIES] = { "QuotaEntries", SEC_PEER, 0 },
 	[K_QUOTABYTES] = { "QuotaBytes", SEC_PEER, 0 },
 	[K_QUOTAWINDOW] = { "QuotaWindow", SEC_PEER, 0 },
+	[K_ACKDEADLINES] = { "AckDeadlines", SEC_STATION, 0 },
+	[K_CHECKIN] = { "CheckIn", SEC_PEER, 1 },
+	[K_CHECKINDEADLINE] = { "CheckInDeadline", SEC_PEER, 0 },
 };
 
 struct parse {
@@ -432,6 +437,14 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 		return resolve_path(p, key, v, c->passphrase_file, sizeof c->passphrase_file);
 	case K_APIIDLE:
 		return set_duration(p, key, v, DEADLINE_MIN_MS, 3600000ull, &c->api_idle_timeout_ms);
+	case K_ACKDEADLINES: {
+		char why[200];
+		if (hl_deadlines_parse(v, &c->ack_deadlines, why, sizeof why) < 0) {
+			fail(p, p->lineno, key, "%s", why);
+			return HL_ERR_CONFIG;
+		}
+		return 0;
+	}
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -481,6 +494,31 @@ static int set_pubkey(struct parse *p, const char *key, const char *v)
 	}
 	peer->key = pk;
 	return 0;
+}
+
+/* CheckIn is repeatable, one clause a line (';' starts a comment here, see
+ * next_line): each line is parsed together with the ones before it, so an
+ * instant named twice across lines is refused like one within a line. */
+static int add_checkin(struct parse *p, const char *key, const char *v)
+{
+	hl_schedule *s = &p->peer->checkin, next;
+	char *all = malloc(HL_SCHEDULE_STRLEN + 4 + strlen(v) + 1), why[200];
+	int rc = HL_ERR_CONFIG;
+
+	if (!all) {
+		fail(p, p->lineno, key, "out of memory");
+		return HL_ERR_NOMEM;
+	}
+	all[0] = '\0';
+	if ((s->every_ms || s->nclauses) && hl_schedule_format(s, all, HL_SCHEDULE_STRLEN) == 0)
+		strcat(all, "; ");
+	strcat(all, v);
+	if (hl_schedule_parse(all, &next, why, sizeof why) < 0)
+		fail(p, p->lineno, key, "%s", why);
+	else
+		*s = next, rc = 0;
+	free(all);
+	return rc;
 }
 
 static int apply_peer(struct parse *p, enum key k, const char *key, const char *v)
@@ -535,6 +573,11 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 	case K_QUOTAWINDOW:
 		return set_duration(p, key, v, QUOTA_WINDOW_MIN_MS, QUOTA_WINDOW_MAX_MS,
 				    &peer->quota_window_ms);
+	case K_CHECKIN:
+		return add_checkin(p, key, v);
+	case K_CHECKINDEADLINE:
+		return set_duration(p, key, v, HL_DEADLINE_MIN_MS, HL_DEADLINE_MAX_MS,
+				    &peer->checkin_deadline_ms);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -642,7 +685,23 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	p->peer->quota_entries = 10000;
 	p->peer->quota_bytes = 256ull << 20;
 	p->peer->quota_window_ms = 86400000ull;
+	p->peer->checkin_deadline_ms = 600000ull;
 	p->sec = SEC_PEER;
+}
+
+/* 1 if the line s[0..n) sets CheckIn: there a ';' is the schedule's clause
+ * separator, which the comment rule would silently cut off. */
+static int checkin_line(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_ws(s[i]))
+		i++;
+	if (n - i < 7 || strncasecmp(s + i, "CheckIn", 7) != 0)
+		return 0;
+	for (i += 7; i < n && is_ws(s[i]); i++)
+		;
+	return i < n && s[i] == '=';
 }
 
 /* Checks one raw line and hands inih a normalised copy: comments ('#' or ';'
@@ -674,6 +733,11 @@ static char *next_line(char *str, int num, void *stream)
 	/* Values end up in one-line error messages and file names: no controls. */
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c == ';' && checkin_line(s, i)) {
+			fail(p, p->lineno, "CheckIn", "';' would start a comment here and cut the "
+			     "schedule: give each clause its own CheckIn line");
+			return NULL;
+		}
 		if (c == '#' || c == ';')
 			break;
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -838,6 +902,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	cfg->max_clock_skew_ms = 5000;
 	cfg->sandbox = 1;
 	cfg->api_idle_timeout_ms = 60000;
+	hl_deadlines_default(&cfg->ack_deadlines);
 	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
 	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {
