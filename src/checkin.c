@@ -154,6 +154,9 @@ static int report_one(void *arg, const hl_store_checkin *c)
 	/* Ours: delivered iff the peer's signed receipt covers it. */
 	if (c->own)
 		json_object_set_new(o, "delivered", json_boolean(c->seq <= l->receipted_seq));
+	/* Missed: was it the line (no receipt by the deadline) or the people? */
+	if (c->own && c->state == HL_CHECKIN_MISSED)
+		json_object_set_new(o, "delivered_by_deadline", json_boolean(c->receipted_by_due));
 	if (c->ack_seq) {
 		hl_watch_ref_name(l, !c->own, c->ack_seq, ack, sizeof ack);
 		json_object_set_new(o, "answered_by", json_string(c->ack_operator));

@@ -320,9 +320,13 @@ static void print_checkins(FILE *f, const json_t *r)
 		fmt_time(when, sizeof when, json_object_get(c, "at_ms"));
 		fprintf(f, "  %s  %-8s ", when, own ? "sent" : "received");
 		print_clean(f, json_string_value(json_object_get(c, "ref")));
-		if (own)
-			fputs(json_is_true(json_object_get(c, "delivered"))
-			      ? "  delivered (peer's signed receipt)" : "  NOT DELIVERED (no receipt)", f);
+		const json_t *by_due = json_object_get(c, "delivered_by_deadline");
+		int delivered = json_is_true(json_object_get(c, "delivered"));
+		if (own && json_is_false(by_due))
+			fputs(delivered ? "  NOT DELIVERED by its deadline (receipted later)"
+				       : "  NOT DELIVERED (no receipt)", f);
+		else if (own)
+			fputs(delivered ? "  delivered (peer's signed receipt)" : "  NOT DELIVERED (no receipt)", f);
 		if (state && strcmp(state, "missed") == 0)
 			fputs("  MISSED: not answered by its deadline", f);
 		else if (state && strcmp(state, "waiting") == 0)

@@ -36,6 +36,7 @@ const char hl_sq_watch_sql[] =
 	" ack_seq INTEGER NOT NULL DEFAULT 0 CHECK(typeof(ack_seq)='integer' AND ack_seq>=0),"
 	" ack_ms INTEGER NOT NULL DEFAULT 0 CHECK(typeof(ack_ms)='integer' AND ack_ms>=0),"
 	" ack_operator TEXT NOT NULL DEFAULT '' CHECK(typeof(ack_operator)='text' AND length(ack_operator)<=64),"
+	" receipted_by_due INTEGER NOT NULL DEFAULT 0 CHECK(receipted_by_due IN (0, 1)),"
 	" PRIMARY KEY(line, author, seq)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS checkins_time ON checkins(line, base_ms);";
 
@@ -266,17 +267,18 @@ int hl_store_checkin_answer(hl_store *st, const uint8_t line_id[32], const uint8
 }
 
 int hl_store_checkin_missed(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
-			    uint64_t seq)
+			    uint64_t seq, int receipted)
 {
 	sqlite3_stmt *s;
 
 	if (!st || !line_id || !author || !ms_ok(seq))
 		return HL_ERR_INVAL;
-	s = hl_sq_lazy(st, S_CI_MISSED, "UPDATE checkins SET state=2 WHERE line=?1 AND author=?2"
-		       " AND seq=?3 AND state=0");
+	s = hl_sq_lazy(st, S_CI_MISSED, "UPDATE checkins SET state=2, receipted_by_due=?4 WHERE"
+		       " line=?1 AND author=?2 AND seq=?3 AND state=0");
 	if (!s)
 		return HL_ERR_STORE;
-	if (b32(s, 1, line_id) < 0 || b32(s, 2, author) < 0 || i64(s, 3, seq) < 0) {
+	if (b32(s, 1, line_id) < 0 || b32(s, 2, author) < 0 || i64(s, 3, seq) < 0 ||
+	    i64(s, 4, receipted ? 1 : 0) < 0) {
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
@@ -296,7 +298,7 @@ int hl_store_checkin_walk(hl_store *st, const uint8_t line_id[32], uint64_t sinc
 	if (until_ms > (uint64_t)INT64_MAX)
 		until_ms = (uint64_t)INT64_MAX;
 	s = hl_sq_lazy(st, S_CI_WALK, "SELECT line, author, seq, own, base_ms, due_ms, state, ack_seq,"
-		       " ack_ms, ack_operator FROM checkins WHERE line=?1 AND base_ms>=?2 AND base_ms<?3"
+		       " ack_ms, ack_operator, receipted_by_due FROM checkins WHERE line=?1 AND base_ms>=?2 AND base_ms<?3"
 		       " ORDER BY base_ms, own DESC, seq");
 	if (!s)
 		return HL_ERR_STORE;
@@ -306,7 +308,7 @@ int hl_store_checkin_walk(hl_store *st, const uint8_t line_id[32], uint64_t sinc
 	}
 	for (;;) {
 		hl_store_checkin c;
-		uint64_t own, state;
+		uint64_t own, state, rcpt;
 		const unsigned char *op;
 		int src = sqlite3_step(s);
 		if (src == SQLITE_DONE)
@@ -316,13 +318,15 @@ int hl_store_checkin_walk(hl_store *st, const uint8_t line_id[32], uint64_t sinc
 		if (src != SQLITE_ROW || col32(s, 0, c.line_id) < 0 || col32(s, 1, c.author) < 0 ||
 		    col_u64(s, 2, &c.seq) < 0 || col_u64(s, 3, &own) < 0 || col_u64(s, 4, &c.base_ms) < 0 ||
 		    col_u64(s, 5, &c.due_ms) < 0 || col_u64(s, 6, &state) < 0 ||
-		    col_u64(s, 7, &c.ack_seq) < 0 || col_u64(s, 8, &c.ack_ms) < 0 || own > 1 ||
+		    col_u64(s, 7, &c.ack_seq) < 0 || col_u64(s, 8, &c.ack_ms) < 0 ||
+		    col_u64(s, 10, &rcpt) < 0 || rcpt > 1 || own > 1 ||
 		    state > 2 || !op || strlen((const char *)op) >= sizeof c.ack_operator) {
 			rc = HL_ERR_STORE;
 			break;
 		}
 		c.own = (int)own;
 		c.state = (int)state;
+		c.receipted_by_due = (int)rcpt;
 		memcpy(c.ack_operator, op, strlen((const char *)op) + 1);
 		rc = cb(ctx, &c);
 		if (rc != 0)

@@ -59,6 +59,7 @@ typedef struct {
 	uint64_t ack_seq;        /* the answering ACK's seq (its author is the other party), 0 none */
 	uint64_t ack_ms;         /* when the ACK was stored here, our clock */
 	char ack_operator[65];   /* who answered ("" none) */
+	int receipted_by_due;    /* ours, missed: the peer's receipt covered it by the deadline */
 } hl_store_checkin;
 
 int hl_store_checkin_put(hl_store *st, const hl_store_checkin *c);
@@ -66,8 +67,10 @@ int hl_store_checkin_put(hl_store *st, const hl_store_checkin *c);
  * keeps the miss on record); the ACK's seq, time and operator. */
 int hl_store_checkin_answer(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
 			    uint64_t seq, uint64_t ack_seq, uint64_t ack_ms, const char *op);
+/* Its deadline passed unanswered; receipted: (ours) the peer's signed
+ * receipt covered it then — the line worked, the people did not. */
 int hl_store_checkin_missed(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
-			    uint64_t seq);
+			    uint64_t seq, int receipted);
 /* Rows of line_id with since_ms <= base_ms < until_ms, oldest first. */
 typedef int (*hl_store_checkin_cb)(void *ctx, const hl_store_checkin *c);
 int hl_store_checkin_walk(hl_store *st, const uint8_t line_id[32], uint64_t since_ms,

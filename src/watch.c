@@ -159,7 +159,8 @@ static void overdue_row(hl_line *l, const hl_store_watch *w, uint64_t now)
 	int rc = hl_store_watch_set_overdue(st, l->line_id, w->author, w->seq, now);
 
 	if (rc == 0 && w->kind == HL_KIND_CHECKIN)
-		rc = hl_store_checkin_missed(st, l->line_id, w->author, w->seq);
+		rc = hl_store_checkin_missed(st, l->line_id, w->author, w->seq,
+					     w->own && w->seq <= l->receipted_seq);
 	if (rc < 0) {
 		hl_log(HL_LOG_ERR, "%s: cannot record an overdue acknowledgement: %s", l->peer->name,
 		       hl_strerror(rc));
