@@ -24,6 +24,7 @@
 #include "err.h"
 #include "log.h"
 #include "text.h"
+#include "watch.h"
 
 typedef struct api_client {
 	hl_api *api;
@@ -56,6 +57,7 @@ typedef struct {
 	char peer[HL_MAX_NAME + 1];
 	uint64_t seq;
 	uint8_t hash[32];
+	char acked[2 * HL_MAX_NAME + 32]; /* an ack's reply names what it acknowledged */
 	char error[400]; /* refused at once, answered in turn behind earlier sends */
 } pending_send;
 
@@ -220,10 +222,12 @@ static void send_done(void *arg, int status)
 		/* The one reply per message in a burst: formatted directly (the
 		 * peer is a configured name, [A-Za-z0-9._-], nothing to escape),
 		 * the same bytes json_dumps gave, at a tenth of the cost. */
-		char id[65], line[64 + HL_MAX_NAME + 65];
+		char id[65], line[96 + 3 * HL_MAX_NAME + 65 + sizeof p->acked];
 		hl_hex(p->hash, 32, id);
-		int n = snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"}\n",
-				 p->peer, (unsigned long long)p->seq, id);
+		/* acked is made of names and digits too. */
+		int n = snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"%s%s%s}\n",
+				 p->peer, (unsigned long long)p->seq, id, p->acked[0] ? ",\"acked\":\"" : "",
+				 p->acked, p->acked[0] ? "\"" : "");
 		if (n > 0 && (size_t)n < sizeof line)
 			reply_raw(c, line, (size_t)n);
 		else
@@ -290,6 +294,17 @@ static void do_send(api_client *c, const hl_api_request *r)
 		dr.body = abody;
 		dr.body_len = alen;
 	}
+	uint8_t refs[1][32];
+	if (r->reply_to) {
+		char why[300], msg[340];
+		if (hl_watch_reply_ref(d, l, r->reply_to, refs[0], why, sizeof why) < 0) {
+			snprintf(msg, sizeof msg, "send: reply_to: %s", why);
+			send_refused(c, ps, msg);
+			return;
+		}
+		dr.refs = (const uint8_t (*)[32])refs;
+		dr.nrefs = 1;
+	}
 	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
 	ps->c = c;
 	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
@@ -304,6 +319,35 @@ static void do_send(api_client *c, const hl_api_request *r)
 		return;
 	}
 	c->inflight++;
+}
+
+/* An ACK is answered after its commit, like a send. */
+static void do_ack(api_client *c, const hl_api_request *r)
+{
+	hl_daemon *d = c->api->d;
+	hl_line *l = NULL;
+	char why[300], msg[340];
+	pending_send *ps = calloc(1, sizeof *ps);
+
+	if (!ps) {
+		reply_error(c, "ack: out of memory");
+		return;
+	}
+	int rc = hl_watch_ack(d, r->entry, r->note, c->operator_name, &l, &ps->seq, ps->hash,
+			      ps->acked, sizeof ps->acked, why, sizeof why);
+	if (rc == 0) {
+		snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
+		ps->c = c;
+		rc = hl_daemon_after_commit(d, send_done, ps);
+		if (rc == 0) {
+			c->inflight++;
+			return;
+		}
+		snprintf(why, sizeof why, "%s", hl_strerror(rc));
+	}
+	snprintf(msg, sizeof msg, "ack: %s", why);
+	free(ps);
+	reply_error(c, msg);
 }
 
 /* Export streams as frames "len u32 | done u64 | bytes" after the JSON
@@ -482,6 +526,8 @@ static void do_report(api_client *c, const hl_api_request *r)
 	uint64_t now = hl_wall_ms();
 	uint64_t from = r->has_since ? r->since_ms : now - 7ull * 86400000u;
 	json_t *rep = hl_report_json(d->store, l->line_id, l->peer->name, l->n_paths, from, now);
+	if (rep)
+		json_object_set_new(rep, "checkins", hl_checkin_report_json(l, from, now));
 	if (!rep)
 		reply_error(c, "report: cannot read the link events");
 	else
@@ -508,11 +554,14 @@ static void handle(api_client *c, const hl_api_request *r)
 	case HL_API_EXPORT:
 		do_export(c, r);
 		break;
+	case HL_API_ACK:
+		do_ack(c, r);
+		break;
 	case HL_API_STATUS:
 		reply(c, hl_api_status(d));
 		break;
 	case HL_API_INBOX:
-		reply(c, hl_api_inbox(d));
+		reply(c, hl_api_inbox(d, r->unacked));
 		break;
 	case HL_API_LOG:
 		l = hl_daemon_line_by_name(d, r->peer);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "entryref.h"
 #include "err.h"
 #include "export.h"
 #include "limits.h"
@@ -25,6 +26,7 @@ static const struct {
 	{ "export", HL_API_EXPORT },
 	{ "attach-begin", HL_API_ATTACH_BEGIN }, { "attach-chunk", HL_API_ATTACH_CHUNK },
 	{ "attachment", HL_API_ATTACHMENT },
+	{ "ack", HL_API_ACK },
 };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -144,6 +146,13 @@ static int parse_attach(json_t *req, hl_api_request *r, char *err, size_t errlen
 	return 0;
 }
 
+static int entryref_valid(const char *s)
+{
+	hl_entryref ref;
+
+	return s && hl_entryref_parse(s, &ref) == 0;
+}
+
 static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 {
 	const char *cmd = NULL, *prec = "routine";
@@ -153,9 +162,10 @@ static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 	json_t *ex = json_object_get(req, "exercise");
 	if (ex && !json_is_boolean(ex))
 		return refuse(err, errlen, "send: exercise must be true or false");
-	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s%, s?s, s?s, s?b, s?s}", "cmd", &cmd,
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s%, s?s, s?s, s?b, s?s, s?s}", "cmd", &cmd,
 			   "peer", &r->peer, "text", &r->text, &r->text_len, "precedence", &prec,
-			   "lang", &r->lang, "exercise", &r->exercise, "attachment", &r->attachment) != 0)
+			   "lang", &r->lang, "exercise", &r->exercise, "attachment", &r->attachment,
+			   "reply_to", &r->reply_to) != 0)
 		return refuse(err, errlen, "send: %s", jerr.text);
 	if (!r->text && !r->attachment)
 		return refuse(err, errlen, "send: Object item not found: text");
@@ -175,6 +185,41 @@ static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 			      "control characters", HL_MAX_BODY);
 	if (!hl_lang_valid(r->lang, strlen(r->lang)))
 		return refuse(err, errlen, "send: lang must be a language tag such as en or ru");
+	if (r->reply_to && !entryref_valid(r->reply_to))
+		return refuse(err, errlen, "send: reply_to must name an entry: AUTHOR#SEQ[@PEER] or "
+			      "an id of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
+	return 0;
+}
+
+static int parse_ack(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL;
+	json_error_t jerr;
+
+	r->note = "";
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s%}", "cmd", &cmd, "entry",
+			   &r->entry, "note", &r->note, &r->note_len) != 0)
+		return refuse(err, errlen, "ack: %s", jerr.text);
+	if (!entryref_valid(r->entry))
+		return refuse(err, errlen, "ack: entry must name an entry: AUTHOR#SEQ[@PEER] or an id "
+			      "of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
+	r->note_len = strlen(r->note);
+	if (r->note_len > HL_MAX_BODY || !hl_text_valid((const uint8_t *)r->note, r->note_len))
+		return refuse(err, errlen, "ack: note must be at most %u bytes of UTF-8 without "
+			      "control characters", HL_MAX_BODY);
+	return 0;
+}
+
+static int parse_inbox(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	json_t *u = NULL, *cmd = NULL;
+	json_error_t jerr;
+
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s?o, s?o}", "cmd", &cmd, "unacked", &u) != 0)
+		return refuse(err, errlen, "inbox: %s", jerr.text);
+	if (u && !json_is_boolean(u))
+		return refuse(err, errlen, "inbox: unacked must be true or false");
+	r->unacked = json_is_true(u);
 	return 0;
 }
 
@@ -246,8 +291,11 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 		if ((rc = peer_field(req, r, err, errlen)) < 0)
 			return rc;
 		return only_fields(req, r, "{s?o, s?o}", err, errlen);
-	case HL_API_STATUS:
+	case HL_API_ACK:
+		return parse_ack(req, r, err, errlen);
 	case HL_API_INBOX:
+		return parse_inbox(req, r, err, errlen);
+	case HL_API_STATUS:
 		return only_fields(req, r, "{s?o}", err, errlen);
 	case HL_API_NONE:
 		break;

@@ -252,6 +252,44 @@ static void print_rtt(FILE *f, const json_t *r)
 	}
 }
 
+/* Each check-in: ours with whether the peer's signed receipt covers it
+ * (the line worked) and whether a person answered (the people did). */
+static void print_checkins(FILE *f, const json_t *r)
+{
+	const json_t *cs = json_object_get(r, "checkins"), *c;
+	char when[32], at[32];
+	size_t i;
+
+	if (!json_is_array(cs) || json_array_size(cs) == 0)
+		return;
+	fprintf(f, "\ncheck-ins: %zu\n", json_array_size(cs));
+	json_array_foreach(cs, i, c) {
+		const char *state = json_string_value(json_object_get(c, "state"));
+		int own = json_is_true(json_object_get(c, "own"));
+		fmt_time(when, sizeof when, json_object_get(c, "at_ms"));
+		fprintf(f, "  %s  %-8s ", when, own ? "sent" : "received");
+		print_clean(f, json_string_value(json_object_get(c, "ref")));
+		const json_t *by_due = json_object_get(c, "delivered_by_deadline");
+		int delivered = json_is_true(json_object_get(c, "delivered"));
+		if (own && json_is_false(by_due))
+			fputs(delivered ? "  NOT DELIVERED by its deadline (receipted later)"
+				       : "  NOT DELIVERED (no receipt)", f);
+		else if (own)
+			fputs(delivered ? "  delivered (peer's signed receipt)" : "  NOT DELIVERED (no receipt)", f);
+		if (state && strcmp(state, "missed") == 0)
+			fputs("  MISSED: not answered by its deadline", f);
+		else if (state && strcmp(state, "waiting") == 0)
+			fputs("  waiting for an answer", f);
+		if (json_is_string(json_object_get(c, "answered_by"))) {
+			fmt_time(at, sizeof at, json_object_get(c, "answered_ms"));
+			fputs(state && strcmp(state, "missed") == 0 ? "; answered late by " : "  answered by ", f);
+			print_clean(f, json_string_value(json_object_get(c, "answered_by")));
+			fprintf(f, " %s", at);
+		}
+		fputc('\n', f);
+	}
+}
+
 static void print_report(FILE *f, const char *peer, const json_t *r)
 {
 	char a[32], b[32];
@@ -264,6 +302,7 @@ static void print_report(FILE *f, const char *peer, const json_t *r)
 	print_availability(f, r);
 	print_outages(f, r);
 	print_tests(f, r);
+	print_checkins(f, r);
 	print_rtt(f, r);
 }
 

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "entryref.h"
 #include "err.h"
 #include "limits.h"
 #include "render.h"
@@ -22,6 +23,7 @@ typedef struct {
 	const char *lang;        /* NULL: the daemon's default */
 	int exercise;            /* --exercise: marked so on every view, both stations */
 	const char *file;        /* --file: attached; TEXT then optional (no stdin) */
+	const char *reply_to;    /* --reply-to ENTRY: the entry this one answers */
 } send_args;
 
 static const char *const precedences[] = { "flash", "immediate", "priority", "routine" };
@@ -76,6 +78,24 @@ static int parse_args(int argc, char **argv, send_args *a)
 			}
 			if (!a->file[0]) {
 				fprintf(stderr, "hotline: send: --file needs a non-empty FILE\n");
+				return 2;
+			}
+			continue;
+		}
+		if (strcmp(s, "--reply-to") == 0 || strncmp(s, "--reply-to=", 11) == 0) {
+			hl_entryref ref;
+			if (s[10] == '=') {
+				a->reply_to = s + 11;
+			} else if (i + 1 < argc) {
+				a->reply_to = argv[++i];
+			} else {
+				fprintf(stderr, "hotline: send: option --reply-to needs an ENTRY\n");
+				return 2;
+			}
+			if (hl_entryref_parse(a->reply_to, &ref) < 0) {
+				fprintf(stderr, "hotline: send: --reply-to '%s' does not name an entry "
+						"(AUTHOR#SEQ[@PEER] or an id of at least %u hex digits)\n",
+					a->reply_to, HL_ENTRYREF_MIN_HEX);
 				return 2;
 			}
 			continue;
@@ -227,7 +247,8 @@ int hl_cmd_send(const hl_cli *cli, int argc, char **argv)
 			"precedence", a.precedence, "text", text, len);
 	if (!req || (a.lang && json_object_set_new(req, "lang", json_string(a.lang)) < 0) ||
 	    (a.exercise && json_object_set_new(req, "exercise", json_true()) < 0) ||
-	    (a.file && json_object_set_new(req, "attachment", json_string(hex)) < 0)) {
+	    (a.file && json_object_set_new(req, "attachment", json_string(hex)) < 0) ||
+	    (a.reply_to && json_object_set_new(req, "reply_to", json_string(a.reply_to)) < 0)) {
 		fprintf(stderr, "hotline: out of memory\n");
 		goto out;
 	}

@@ -51,9 +51,11 @@ enum key {
 	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
 	K_USER, K_SANDBOX, /* H6 sandbox */
 	K_REKEY,
-	K_ATTACHRATE, /* H4 attachments */
+	K_ATTACHRATE,
+	K_ACKDEADLINES, K_CHECKIN, K_CHECKINDEADLINE, /* H4 */
 	K_COUNT
 };
+_Static_assert(K_COUNT <= 32, "the seen-key sets are 32-bit masks");
 
 static const struct {
 	const char *name;
@@ -87,6 +89,9 @@ static const struct {
 	[K_QUOTABYTES] = { "QuotaBytes", SEC_PEER, 0 },
 	[K_QUOTAWINDOW] = { "QuotaWindow", SEC_PEER, 0 },
 	[K_ATTACHRATE] = { "AttachmentRate", SEC_PEER, 0 },
+	[K_ACKDEADLINES] = { "AckDeadlines", SEC_STATION, 0 },
+	[K_CHECKIN] = { "CheckIn", SEC_PEER, 1 },
+	[K_CHECKINDEADLINE] = { "CheckInDeadline", SEC_PEER, 0 },
 };
 
 struct parse {
@@ -434,6 +439,14 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 		return resolve_path(p, key, v, c->passphrase_file, sizeof c->passphrase_file);
 	case K_APIIDLE:
 		return set_duration(p, key, v, DEADLINE_MIN_MS, 3600000ull, &c->api_idle_timeout_ms);
+	case K_ACKDEADLINES: {
+		char why[200];
+		if (hl_deadlines_parse(v, &c->ack_deadlines, why, sizeof why) < 0) {
+			fail(p, p->lineno, key, "%s", why);
+			return HL_ERR_CONFIG;
+		}
+		return 0;
+	}
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -506,6 +519,31 @@ static int set_pubkey(struct parse *p, const char *key, const char *v)
 	return 0;
 }
 
+/* CheckIn is repeatable, one clause a line (';' starts a comment here, see
+ * next_line): each line is parsed together with the ones before it, so an
+ * instant named twice across lines is refused like one within a line. */
+static int add_checkin(struct parse *p, const char *key, const char *v)
+{
+	hl_schedule *s = &p->peer->checkin, next;
+	char *all = malloc(HL_SCHEDULE_STRLEN + 4 + strlen(v) + 1), why[200];
+	int rc = HL_ERR_CONFIG;
+
+	if (!all) {
+		fail(p, p->lineno, key, "out of memory");
+		return HL_ERR_NOMEM;
+	}
+	all[0] = '\0';
+	if ((s->every_ms || s->nclauses) && hl_schedule_format(s, all, HL_SCHEDULE_STRLEN) == 0)
+		strcat(all, "; ");
+	strcat(all, v);
+	if (hl_schedule_parse(all, &next, why, sizeof why) < 0)
+		fail(p, p->lineno, key, "%s", why);
+	else
+		*s = next, rc = 0;
+	free(all);
+	return rc;
+}
+
 static int apply_peer(struct parse *p, enum key k, const char *key, const char *v)
 {
 	hl_peer_conf *peer = p->peer;
@@ -560,6 +598,11 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 				    &peer->quota_window_ms);
 	case K_ATTACHRATE:
 		return set_rate(p, key, v, &peer->attachment_rate);
+	case K_CHECKIN:
+		return add_checkin(p, key, v);
+	case K_CHECKINDEADLINE:
+		return set_duration(p, key, v, HL_DEADLINE_MIN_MS, HL_DEADLINE_MAX_MS,
+				    &peer->checkin_deadline_ms);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -667,6 +710,7 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	p->peer->quota_entries = 10000;
 	p->peer->quota_bytes = 256ull << 20;
 	p->peer->quota_window_ms = 86400000ull;
+	p->peer->checkin_deadline_ms = 600000ull;
 	p->sec = SEC_PEER;
 }
 
@@ -683,7 +727,7 @@ static char *next_line(char *str, int num, void *stream)
 	p->lineno = p->lines.lineno;
 	if (!line) {
 		if (msg[0])
-			fail(p, p->lineno, "syntax", "%s", msg);
+			fail(p, p->lineno, p->lines.what, "%s", msg);
 		return NULL;
 	}
 	if (section) {
@@ -777,6 +821,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	cfg->max_clock_skew_ms = 5000;
 	cfg->sandbox = 1;
 	cfg->api_idle_timeout_ms = 60000;
+	hl_deadlines_default(&cfg->ack_deadlines);
 	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
 	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {
@@ -798,6 +843,8 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	if (rc < 0)
 		goto out;
 	hl_rd_init(&p->lines.rd, b.p, b.len);
+	/* There a ';' is the schedule's clause separator, not a comment. */
+	p->lines.no_comment_key = "CheckIn";
 	ir = ini_parse_stream(next_line, p, on_value, p);
 	if (!p->failed && ir == -2) {
 		rc = HL_ERR_NOMEM;

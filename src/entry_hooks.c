@@ -3,15 +3,15 @@
  * watch, attachments, link tests and the API's subscribers hear of it. */
 #include "daemon.h"
 #include "blob.h"
+#include "watch.h"
 
 int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 			 uint64_t stored_ms, int own)
 {
-	(void)stored_ms;
 	if (!own)
 		hl_linktest_on_entry(l, e, hash);
-	int brc = hl_blob_on_entry(l, e, own);
-	if (brc < 0)
-		return brc;
-	return 0;
+	int rc = hl_blob_on_entry(l, e, own);
+	if (rc < 0)
+		return rc;
+	return hl_watch_on_entry(l, e, hash, stored_ms, own);
 }

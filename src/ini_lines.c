@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -21,6 +22,20 @@ static int is_letter(char c)
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* 1 if the line s[0..n) sets key: "Key =" after optional blanks. */
+static int sets_key(const char *s, size_t n, const char *key)
+{
+	size_t i = 0, k = strlen(key);
+
+	while (i < n && is_ws(s[i]))
+		i++;
+	if (n - i < k || strncasecmp(s + i, key, k) != 0)
+		return 0;
+	for (i += k; i < n && is_ws(s[i]); i++)
+		;
+	return i < n && s[i] == '=';
+}
+
 char *hl_ini_lines_next(hl_ini_lines *r, char *str, int num, int *section, char *msg,
 			size_t msglen)
 {
@@ -30,6 +45,7 @@ char *hl_ini_lines_next(hl_ini_lines *r, char *str, int num, int *section, char 
 	size_t left, n, i;
 
 	*section = 0;
+	r->what = "syntax";
 	if (msglen)
 		msg[0] = '\0';
 	if ((left = hl_rd_left(&r->rd)) == 0)
@@ -51,6 +67,12 @@ char *hl_ini_lines_next(hl_ini_lines *r, char *str, int num, int *section, char 
 	 * that the error names the key; form labels are checked here. */
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c == ';' && r->no_comment_key && sets_key(s, i, r->no_comment_key)) {
+			r->what = r->no_comment_key;
+			snprintf(msg, msglen, "';' would start a comment here and cut the value: give "
+				 "each clause its own %s line", r->no_comment_key);
+			return NULL;
+		}
 		if (c == '#' || c == ';')
 			break;
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {

@@ -12,6 +12,10 @@ typedef struct {
 	hl_rd rd;      /* the whole file */
 	int lineno;    /* of the line last returned, from 1 */
 	int utf8;      /* refuse a line that is not valid UTF-8 (comments too) */
+	/* A key whose values could hold ';' (a list separator elsewhere): a
+	 * line setting it that has one is refused, not silently cut. */
+	const char *no_comment_key;
+	const char *what; /* after an error: "syntax", or no_comment_key */
 } hl_ini_lines;
 
 /* The next line, checked and normalised into str (num bytes: inih's line

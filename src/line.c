@@ -496,6 +496,7 @@ void hl_line_reload(hl_line *l)
 	if (load_heads(l) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
 	l->need_receipt = 0;
+	l->watch_ready = 0; /* the lost turn's watch rows went with it */
 	/* The sessions stay up: the peer's entries of the lost turn are asked
 	 * for again once the store may take them (hl_line_store_retry). */
 	l->want_resend = 1;
