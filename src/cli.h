@@ -30,5 +30,6 @@ int hl_cmd_attachment(const hl_cli *cli, int argc, char **argv);
  * hotlined for peer; hex gets its hash. 0, or 1 after saying why. */
 int hl_attach_upload(const hl_cli *cli, const char *peer, const char *path, char hex[65]);
 int hl_cmd_ack(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_handover(const hl_cli *cli, int argc, char **argv);
 
 #endif

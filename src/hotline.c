@@ -39,6 +39,8 @@ static const command commands[] = {
 	  "print the public key of a private key", 1 },
 	{ "verify", hl_cmd_verify, "FILE [--against OTHER] [--keys A,B] [--json] [--quiet]",
 	  "check an exported transcript offline: signatures, chains, receipts", 1 },
+	{ "handover", hl_cmd_handover, "[--since TIME|DURATION] [--json]",
+	  "what the next shift needs: alarms, unacknowledged, replies due, outages", 0 },
 	{ "doctor", hl_cmd_doctor, "[--no-handshake] [--json]",
 	  "check the station: config, key files, state dir, clock, daemon, peers", 0 },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's", 0 },
