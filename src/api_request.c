@@ -22,6 +22,7 @@ static const struct {
 	{ "status", HL_API_STATUS }, { "inbox", HL_API_INBOX }, { "log", HL_API_LOG },
 	{ "send", HL_API_SEND },     { "test", HL_API_TEST },   { "report", HL_API_REPORT },
 	{ "export", HL_API_EXPORT },
+	{ "subscribe", HL_API_SUBSCRIBE },
 };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -173,6 +174,7 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 		return only_fields(req, r, "{s?o, s?o}", err, errlen);
 	case HL_API_STATUS:
 	case HL_API_INBOX:
+	case HL_API_SUBSCRIBE:
 		return only_fields(req, r, "{s?o}", err, errlen);
 	case HL_API_NONE:
 		break;

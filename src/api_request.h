@@ -16,7 +16,8 @@ typedef enum {
 	HL_API_SEND,
 	HL_API_TEST,
 	HL_API_REPORT,
-	HL_API_EXPORT
+	HL_API_EXPORT,
+	HL_API_SUBSCRIBE
 } hl_api_cmd;
 
 typedef struct {
