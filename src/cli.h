@@ -24,5 +24,6 @@ int hl_cmd_export(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_report(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_test(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_doctor(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_console(const hl_cli *cli, int argc, char **argv);
 
 #endif

@@ -37,6 +37,8 @@ static const command commands[] = {
 	  "check an exported transcript offline: signatures, chains, receipts", 1 },
 	{ "doctor", hl_cmd_doctor, "[--no-handshake] [--json]",
 	  "check the station: config, key files, state dir, clock, daemon, peers", 0 },
+	{ "console", hl_cmd_console, "",
+	  "the operator screen: lines, inbox, acks, compose, alarms (live)", 0 },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's", 0 },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -76,6 +78,13 @@ static void command_help(const command *c)
 		       "Text must be valid UTF-8, 1 to 61440 bytes. Precedence defaults to\n"
 		       "routine, the language tag to the daemon's default (en). --exercise\n"
 		       "marks it as an exercise, printed as such on every view.\n");
+	if (strcmp(c->name, "console") == 0)
+		printf("\nA full-screen view for the station's watch, updated live from the\n"
+		       "daemon: every line's state, path, RTT and alarms; the inbox with\n"
+		       "precedence colours and ack countdowns. Keys: Up/Down select, Enter\n"
+		       "open, a acknowledge, c compose, r refresh, ? help, q quit. A new\n"
+		       "FLASH or an overdue ack rings the bell and shows a red banner.\n"
+		       "Works in 80x24 and in any UTF-8 locale.\n");
 	printf("\nSee hotline(1).\n");
 }
 
