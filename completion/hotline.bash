@@ -9,7 +9,7 @@ _hotline_commands()
 {
 	local cmds
 	cmds=$("$1" --help 2>/dev/null | awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f { print $1 }')
-	printf '%s\n' "${cmds:-status send inbox log export report test keygen pubkey verify doctor console help}"
+	printf '%s\n' "${cmds:-status send inbox ack attachment log export report test keygen pubkey verify doctor console help}"
 }
 
 # Peer names in the configuration file, if it is readable.
@@ -37,7 +37,7 @@ _hotline()
 			((i++))
 			;;
 		--config=*) conf=${w#--config=} ;;
-		-p | --lang | --format | --from | --to | -o | -f | --svg | --since | --against | --keys | --passphrase-fd)
+		-p | --lang | --format | --from | --to | -o | -f | --svg | --since | --against | --keys | --passphrase-fd | --file | --reply-to | --note)
 			((i++)) # an option's value is not an argument
 			;;
 		-*) ;;
@@ -49,7 +49,7 @@ _hotline()
 	conf=${conf/#\~/$HOME}
 
 	case "$prev" in
-	-c | --config | -o | -f | --svg | --against | --keys)
+	-c | --config | -o | -f | --svg | --against | --keys | --file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return 0
@@ -62,7 +62,7 @@ _hotline()
 		COMPREPLY=($(compgen -W "text json" -- "$cur"))
 		return 0
 		;;
-	--lang | --from | --to | --since | --passphrase-fd)
+	--lang | --from | --to | --since | --passphrase-fd | --reply-to | --note)
 		return 0 # a value the user knows
 		;;
 	esac
@@ -77,8 +77,11 @@ _hotline()
 	fi
 
 	case "$cmd" in
-	status | inbox) opts="--json" ;;
-	send) opts="-p --lang" ;;
+	status) opts="--json" ;;
+	inbox) opts="--unacked --json" ;;
+	ack) opts="--note --json" ;;
+	send) opts="-p --lang --exercise --reply-to --file" ;;
+	attachment) opts="-o" ;;
 	log) opts="--format --json" ;;
 	export) opts="--from --to --proof -o" ;;
 	report) opts="--since --svg --json" ;;

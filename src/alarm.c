@@ -62,6 +62,10 @@ static const char *const kind_names[HL_ALARM_KIND_MAX + 1] = {
 	[HL_ALARM_CLOCK_SKEW] = "clock-skew",
 	[HL_ALARM_STORE] = "store",
 	[HL_ALARM_QUOTA] = "quota",
+	[HL_ALARM_ACK_OVERDUE] = "ack-overdue",
+	[HL_ALARM_UNACKED] = "unacknowledged",
+	[HL_ALARM_CHECKIN_MISSED] = "checkin-missed",
+	[HL_ALARM_ATTACHMENT] = "attachment",
 };
 
 static const uint8_t station_line[32];

@@ -19,7 +19,11 @@ enum hl_alarm_kind {
 	HL_ALARM_CLOCK_SKEW = 6,   /* peer clock off by more than MaxClockSkew */
 	HL_ALARM_STORE = 7,        /* the store failed (disk full, I/O error) */
 	HL_ALARM_QUOTA = 8,        /* the peer sent more entries than its quota allows */
-	HL_ALARM_KIND_MAX = 8
+	HL_ALARM_ACK_OVERDUE = 9,  /* we owe an acknowledgement past its deadline */
+	HL_ALARM_UNACKED = 10,     /* the peer has not acknowledged ours by its deadline */
+	HL_ALARM_CHECKIN_MISSED = 11, /* a check-in (either way) unanswered by its deadline */
+	HL_ALARM_ATTACHMENT = 12,  /* an attachment from the peer failed its hash check */
+	HL_ALARM_KIND_MAX = 12
 };
 
 typedef struct hl_alarms hl_alarms;

@@ -19,11 +19,13 @@
 #include "api_events.h"
 #include "api_json.h"
 #include "api_request.h"
+#include "blob.h"
 #include "export.h"
 #include "report.h"
 #include "err.h"
 #include "log.h"
 #include "text.h"
+#include "watch.h"
 
 typedef struct api_client {
 	hl_api *api;
@@ -60,6 +62,7 @@ typedef struct {
 	char peer[HL_MAX_NAME + 1];
 	uint64_t seq;
 	uint8_t hash[32];
+	char acked[2 * HL_MAX_NAME + 32]; /* an ack's reply names what it acknowledged */
 	char error[400]; /* refused at once, answered in turn behind earlier sends */
 } pending_send;
 
@@ -226,10 +229,12 @@ static void send_done(void *arg, int status)
 		/* The one reply per message in a burst: formatted directly (the
 		 * peer is a configured name, [A-Za-z0-9._-], nothing to escape),
 		 * the same bytes json_dumps gave, at a tenth of the cost. */
-		char id[65], line[64 + HL_MAX_NAME + 65];
+		char id[65], line[96 + 3 * HL_MAX_NAME + 65 + sizeof p->acked];
 		hl_hex(p->hash, 32, id);
-		int n = snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"}\n",
-				 p->peer, (unsigned long long)p->seq, id);
+		/* acked is made of names and digits too. */
+		int n = snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"%s%s%s}\n",
+				 p->peer, (unsigned long long)p->seq, id, p->acked[0] ? ",\"acked\":\"" : "",
+				 p->acked, p->acked[0] ? "\"" : "");
 		if (n > 0 && (size_t)n < sizeof line)
 			reply_raw(c, line, (size_t)n);
 		else
@@ -283,9 +288,34 @@ static void do_send(api_client *c, const hl_api_request *r)
 		.operator_name = c->operator_name, .lang = r->lang,
 		.body = (const uint8_t *)r->text, .body_len = r->text_len,
 	};
+	uint8_t *abody = NULL; /* with an attachment: its descriptor, then the text */
+	if (r->attachment) {
+		size_t alen = 0;
+		char msg[400];
+		if (hl_blob_send_body(l, r->attachment, r->text, r->text_len, &abody, &alen, msg,
+				      sizeof msg) < 0) {
+			send_refused(c, ps, msg);
+			return;
+		}
+		dr.flags |= HL_FLAG_ATTACHMENT;
+		dr.body = abody;
+		dr.body_len = alen;
+	}
+	uint8_t refs[1][32];
+	if (r->reply_to) {
+		char why[300], msg[340];
+		if (hl_watch_reply_ref(d, l, r->reply_to, refs[0], why, sizeof why) < 0) {
+			snprintf(msg, sizeof msg, "send: reply_to: %s", why);
+			send_refused(c, ps, msg);
+			return;
+		}
+		dr.refs = (const uint8_t (*)[32])refs;
+		dr.nrefs = 1;
+	}
 	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
 	ps->c = c;
 	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
+	free(abody);
 	if (rc == 0)
 		rc = hl_daemon_after_commit(d, send_done, ps);
 	if (rc < 0) {
@@ -296,6 +326,35 @@ static void do_send(api_client *c, const hl_api_request *r)
 		return;
 	}
 	c->inflight++;
+}
+
+/* An ACK is answered after its commit, like a send. */
+static void do_ack(api_client *c, const hl_api_request *r)
+{
+	hl_daemon *d = c->api->d;
+	hl_line *l = NULL;
+	char why[300], msg[340];
+	pending_send *ps = calloc(1, sizeof *ps);
+
+	if (!ps) {
+		reply_error(c, "ack: out of memory");
+		return;
+	}
+	int rc = hl_watch_ack(d, r->entry, r->note, c->operator_name, &l, &ps->seq, ps->hash,
+			      ps->acked, sizeof ps->acked, why, sizeof why);
+	if (rc == 0) {
+		snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
+		ps->c = c;
+		rc = hl_daemon_after_commit(d, send_done, ps);
+		if (rc == 0) {
+			c->inflight++;
+			return;
+		}
+		snprintf(why, sizeof why, "%s", hl_strerror(rc));
+	}
+	snprintf(msg, sizeof msg, "ack: %s", why);
+	free(ps);
+	reply_error(c, msg);
 }
 
 /* Export streams as frames "len u32 | done u64 | bytes" after the JSON
@@ -474,6 +533,8 @@ static void do_report(api_client *c, const hl_api_request *r)
 	uint64_t now = hl_wall_ms();
 	uint64_t from = r->has_since ? r->since_ms : now - 7ull * 86400000u;
 	json_t *rep = hl_report_json(d->store, l->line_id, l->peer->name, l->n_paths, from, now);
+	if (rep)
+		json_object_set_new(rep, "checkins", hl_checkin_report_json(l, from, now));
 	if (!rep)
 		reply_error(c, "report: cannot read the link events");
 	else
@@ -569,11 +630,14 @@ static void handle(api_client *c, const hl_api_request *r)
 	case HL_API_EXPORT:
 		do_export(c, r);
 		break;
+	case HL_API_ACK:
+		do_ack(c, r);
+		break;
 	case HL_API_STATUS:
 		reply(c, hl_api_status(d));
 		break;
 	case HL_API_INBOX:
-		reply(c, hl_api_inbox(d));
+		reply(c, hl_api_inbox(d, r->unacked));
 		break;
 	case HL_API_LOG:
 		l = hl_daemon_line_by_name(d, r->peer);
@@ -581,6 +645,11 @@ static void handle(api_client *c, const hl_api_request *r)
 			reply_error(c, "log: no such peer in the configuration");
 		else
 			reply(c, hl_api_log(d, l));
+		break;
+	case HL_API_ATTACH_BEGIN:
+	case HL_API_ATTACH_CHUNK:
+	case HL_API_ATTACHMENT:
+		reply(c, hl_blob_api(d, r));
 		break;
 	case HL_API_SUBSCRIBE:
 		do_subscribe(c);

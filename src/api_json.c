@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob.h"
+#include "ackstate.h"
 #include "err.h"
 #include "text.h"
+#include "watch.h"
 
 static json_t *hex_str(const uint8_t *p, size_t n)
 {
@@ -76,6 +79,7 @@ json_t *hl_api_status(hl_daemon *d)
 		json_object_set_new(o, "rtt_ms", l->rtt_ms >= 0 ? json_real(l->rtt_ms) : json_null());
 		json_object_set_new(o, "last_traffic_ms_ago",
 				    l->last_traffic_ms ? json_integer((json_int_t)(now - l->last_traffic_ms)) : json_null());
+		json_object_set_new(o, "checkin", hl_checkin_status_json(l));
 		json_array_append_new(lines, o);
 	}
 	return json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "station", d->cfg->name, "pubkey", pk, "lines", lines);
@@ -86,6 +90,7 @@ typedef struct {
 	hl_line *l;
 	int own;
 	json_t *arr;
+	hl_watch_view *view; /* names, refs and ack states (watch_view.c) */
 } walk_ctx;
 
 static int entry_json(void *arg, const hl_store_entry *se)
@@ -96,6 +101,8 @@ static int entry_json(void *arg, const hl_store_entry *se)
 		return 0; /* stored bytes were checked on the way in; skip rather than fail the listing */
 	hl_line *l = w->l;
 	const char *author = w->own ? w->d->cfg->name : l->peer->name;
+	size_t text_off = 0; /* past an attachment's descriptor */
+	json_t *attachment = hl_blob_entry_json(w->d, l, &e, w->own, &text_off);
 	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:o, s:s, s:s, s:i, s:b, s:I, s:I, s:s, s:s, s:s%, s:I, s:o}",
 			      "peer", l->peer->name, "author", author, "own", w->own,
 			      "seq", (json_int_t)e.seq, "id", hex_str(se->hash, 32),
@@ -103,22 +110,43 @@ static int entry_json(void *arg, const hl_store_entry *se)
 			      "flags", (int)e.flags, "exercise", (e.flags & HL_FLAG_EXERCISE) != 0,
 			      "time_ms", (json_int_t)e.time_ms, "stored_ms", (json_int_t)se->stored_ms,
 			      "operator", e.operator_name, "lang", e.lang,
-			      "text", (const char *)e.body, (size_t)e.body_len,
+			      "text", e.body ? (const char *)(e.body + text_off) : "", (size_t)e.body_len - text_off,
 			      "peer_seq", (json_int_t)e.peer_seq, "prev", hex_str(e.prev, 32));
-	if (!o)
+	if (!o) {
+		json_decref(attachment);
 		return 0;
+	}
+	if (attachment)
+		json_object_set_new(o, "attachment", attachment);
 	if (w->own)
 		json_object_set_new(o, "receipted", json_boolean(e.seq <= l->receipted_seq));
+	if (w->view)
+		hl_watch_view_entry(w->view, &e, se->hash, w->own, o);
 	json_array_append_new(w->arr, o);
 	return 0;
 }
 
-static json_t *walk(hl_daemon *d, hl_line *l, int own)
+static json_t *walk(hl_daemon *d, hl_line *l, int own, hl_watch_view *view)
 {
-	walk_ctx w = { d, l, own, json_array() };
+	walk_ctx w = { d, l, own, json_array(), view };
 	const uint8_t *author = own ? d->id->pub.ed : l->peer->key.ed;
 	hl_store_walk(d->store, l->line_id, author, 1, 0, entry_json, &w);
 	return w.arr;
+}
+
+/* Entries of the peer still waiting for our ACK. */
+static json_t *only_unacked(json_t *arr)
+{
+	json_t *out = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		const char *st = json_string_value(json_object_get(json_object_get(e, "ack"), "state"));
+		if (st && (strcmp(st, "waiting") == 0 || strcmp(st, "overdue") == 0))
+			json_array_append(out, e);
+	}
+	json_decref(arr);
+	return out;
 }
 
 static int by_stored(const void *a, const void *b)
@@ -162,25 +190,33 @@ static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
 	return out;
 }
 
-json_t *hl_api_inbox(hl_daemon *d)
+json_t *hl_api_inbox(hl_daemon *d, int unacked)
 {
 	json_t *all = json_array();
 	for (int i = 0; i < d->n_lines; i++) {
 		if (d->lines[i].retired)
 			continue;
-		json_t *a = walk(d, &d->lines[i], 0);
+		hl_watch_view *v = hl_watch_view_new(d, &d->lines[i]);
+		json_t *a = walk(d, &d->lines[i], 0, v);
+		hl_watch_view_free(v);
+		if (unacked)
+			a = only_unacked(a);
 		json_array_extend(all, a);
 		json_decref(a);
 	}
-	if (d->n_lines > 1)
+	if (unacked)
+		all = sorted(all, hl_ack_urgency_cmp);
+	else if (d->n_lines > 1)
 		all = sorted(all, by_stored);
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", all);
 }
 
 json_t *hl_api_log(hl_daemon *d, hl_line *l)
 {
-	json_t *all = walk(d, l, 1);
-	json_t *peer = walk(d, l, 0);
+	hl_watch_view *v = hl_watch_view_new(d, l);
+	json_t *all = walk(d, l, 1, v);
+	json_t *peer = walk(d, l, 0, v);
+	hl_watch_view_free(v);
 	json_array_extend(all, peer);
 	json_decref(peer);
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", sorted(all, by_time));

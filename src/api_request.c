@@ -3,12 +3,14 @@
  * that command's fields, each of its type and within its range. */
 #include "api_request.h"
 #include "api_fastjson.h"
+#include "attach.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "entry.h"
+#include "entryref.h"
 #include "err.h"
 #include "export.h"
 #include "limits.h"
@@ -22,6 +24,9 @@ static const struct {
 	{ "status", HL_API_STATUS }, { "inbox", HL_API_INBOX }, { "log", HL_API_LOG },
 	{ "send", HL_API_SEND },     { "test", HL_API_TEST },   { "report", HL_API_REPORT },
 	{ "export", HL_API_EXPORT },
+	{ "attach-begin", HL_API_ATTACH_BEGIN }, { "attach-chunk", HL_API_ATTACH_CHUNK },
+	{ "attachment", HL_API_ATTACHMENT },
+	{ "ack", HL_API_ACK },
 	{ "subscribe", HL_API_SUBSCRIBE },
 };
 
@@ -80,6 +85,75 @@ static int only_fields(json_t *req, const hl_api_request *r, const char *fmt, ch
 	return 0;
 }
 
+/* A blob's content hash as the API writes it: 64 lower-case hex digits. */
+static int hash_valid(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* A JSON integer in 0..max into *out. */
+static int uint_field(json_t *req, const char *key, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(req, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return HL_ERR_INVAL;
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int parse_attach(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL;
+	json_t *size = NULL, *offset = NULL;
+	json_error_t jerr;
+
+	if (r->cmd == HL_API_ATTACHMENT) {
+		if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?o}", "cmd", &cmd, "entry",
+				   &r->entry, "offset", &offset) != 0)
+			return refuse(err, errlen, "attachment: %s", jerr.text);
+		if (offset && uint_field(req, "offset", HL_MAX_ATTACHMENT, &r->offset) < 0)
+			return refuse(err, errlen, "attachment: offset must be 0 to %llu",
+				      (unsigned long long)HL_MAX_ATTACHMENT);
+		return 0;
+	}
+	if (r->cmd == HL_API_ATTACH_BEGIN) {
+		if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:o, s:s}", "cmd", &cmd,
+				   "peer", &r->peer, "hash", &r->hash, "size", &size, "name", &r->file_name) != 0)
+			return refuse(err, errlen, "attach-begin: %s", jerr.text);
+	} else if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:o, s:s%}", "cmd", &cmd,
+				  "peer", &r->peer, "hash", &r->hash, "offset", &offset, "data",
+				  &r->data, &r->data_len) != 0) {
+		return refuse(err, errlen, "attach-chunk: %s", jerr.text);
+	}
+	const char *what = r->cmd == HL_API_ATTACH_BEGIN ? "attach-begin" : "attach-chunk";
+	if (!peer_name_valid(r->peer))
+		return refuse(err, errlen, "%s: no such peer in the configuration", what);
+	if (!hash_valid(r->hash))
+		return refuse(err, errlen, "%s: hash must be 64 lower-case hex digits (BLAKE2b-256)", what);
+	if (r->cmd == HL_API_ATTACH_CHUNK) {
+		if (uint_field(req, "offset", HL_MAX_ATTACHMENT, &r->offset) < 0)
+			return refuse(err, errlen, "attach-chunk: offset must be 0 to %llu",
+				      (unsigned long long)HL_MAX_ATTACHMENT);
+		return 0;
+	}
+	if (uint_field(req, "size", HL_MAX_ATTACHMENT, &r->size) < 0 || r->size == 0)
+		return refuse(err, errlen, "attach-begin: size must be 1 to %llu bytes (100 MiB)",
+			      (unsigned long long)HL_MAX_ATTACHMENT);
+	if (!hl_attach_name_valid(r->file_name, strlen(r->file_name)))
+		return refuse(err, errlen, "attach-begin: name must be 1 to %u bytes of UTF-8 without "
+			      "control characters, '/' or '\\'", HL_ATTACH_NAME_MAX);
+	return 0;
+}
+
+static int entryref_valid(const char *s)
+{
+	hl_entryref ref;
+
+	return s && hl_entryref_parse(s, &ref) == 0;
+}
+
 static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 {
 	const char *cmd = NULL, *prec = "routine";
@@ -89,22 +163,64 @@ static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)
 	json_t *ex = json_object_get(req, "exercise");
 	if (ex && !json_is_boolean(ex))
 		return refuse(err, errlen, "send: exercise must be true or false");
-	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s%, s?s, s?s, s?b}", "cmd", &cmd,
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s%, s?s, s?s, s?b, s?s, s?s}", "cmd", &cmd,
 			   "peer", &r->peer, "text", &r->text, &r->text_len, "precedence", &prec,
-			   "lang", &r->lang, "exercise", &r->exercise) != 0)
+			   "lang", &r->lang, "exercise", &r->exercise, "attachment", &r->attachment,
+			   "reply_to", &r->reply_to) != 0)
 		return refuse(err, errlen, "send: %s", jerr.text);
+	if (!r->text && !r->attachment)
+		return refuse(err, errlen, "send: Object item not found: text");
+	if (r->attachment && !hash_valid(r->attachment))
+		return refuse(err, errlen, "send: attachment must be the 64 hex digits of an uploaded blob");
+	if (!r->text)
+		r->text = "";
 	if (!peer_name_valid(r->peer))
 		return refuse(err, errlen, "send: no such peer in the configuration");
 	r->precedence = hl_precedence_parse(prec);
 	if (r->precedence < 0)
 		return refuse(err, errlen,
 			      "send: precedence must be flash, immediate, priority or routine");
-	if (r->text_len == 0 || r->text_len > HL_MAX_BODY ||
+	if ((r->text_len == 0 && !r->attachment) || r->text_len > HL_MAX_BODY ||
 	    !hl_text_valid((const uint8_t *)r->text, r->text_len))
 		return refuse(err, errlen, "send: text must be 1 to %u bytes of UTF-8 without "
 			      "control characters", HL_MAX_BODY);
 	if (!hl_lang_valid(r->lang, strlen(r->lang)))
 		return refuse(err, errlen, "send: lang must be a language tag such as en or ru");
+	if (r->reply_to && !entryref_valid(r->reply_to))
+		return refuse(err, errlen, "send: reply_to must name an entry: AUTHOR#SEQ[@PEER] or "
+			      "an id of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
+	return 0;
+}
+
+static int parse_ack(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL;
+	json_error_t jerr;
+
+	r->note = "";
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?s%}", "cmd", &cmd, "entry",
+			   &r->entry, "note", &r->note, &r->note_len) != 0)
+		return refuse(err, errlen, "ack: %s", jerr.text);
+	if (!entryref_valid(r->entry))
+		return refuse(err, errlen, "ack: entry must name an entry: AUTHOR#SEQ[@PEER] or an id "
+			      "of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
+	r->note_len = strlen(r->note);
+	if (r->note_len > HL_MAX_BODY || !hl_text_valid((const uint8_t *)r->note, r->note_len))
+		return refuse(err, errlen, "ack: note must be at most %u bytes of UTF-8 without "
+			      "control characters", HL_MAX_BODY);
+	return 0;
+}
+
+static int parse_inbox(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	json_t *u = NULL, *cmd = NULL;
+	json_error_t jerr;
+
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s?o, s?o}", "cmd", &cmd, "unacked", &u) != 0)
+		return refuse(err, errlen, "inbox: %s", jerr.text);
+	if (u && !json_is_boolean(u))
+		return refuse(err, errlen, "inbox: unacked must be true or false");
+	r->unacked = json_is_true(u);
 	return 0;
 }
 
@@ -165,6 +281,10 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 		return parse_send(req, r, err, errlen);
 	case HL_API_EXPORT:
 		return parse_export(req, r, err, errlen);
+	case HL_API_ATTACH_BEGIN:
+	case HL_API_ATTACH_CHUNK:
+	case HL_API_ATTACHMENT:
+		return parse_attach(req, r, err, errlen);
 	case HL_API_REPORT:
 		return parse_report(req, r, err, errlen);
 	case HL_API_LOG:
@@ -172,8 +292,11 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 		if ((rc = peer_field(req, r, err, errlen)) < 0)
 			return rc;
 		return only_fields(req, r, "{s?o, s?o}", err, errlen);
-	case HL_API_STATUS:
+	case HL_API_ACK:
+		return parse_ack(req, r, err, errlen);
 	case HL_API_INBOX:
+		return parse_inbox(req, r, err, errlen);
+	case HL_API_STATUS:
 	case HL_API_SUBSCRIBE:
 		return only_fields(req, r, "{s?o}", err, errlen);
 	case HL_API_NONE:

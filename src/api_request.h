@@ -17,6 +17,10 @@ typedef enum {
 	HL_API_TEST,
 	HL_API_REPORT,
 	HL_API_EXPORT,
+	HL_API_ATTACH_BEGIN,     /* attachments (blob.c) */
+	HL_API_ATTACH_CHUNK,
+	HL_API_ATTACHMENT,
+	HL_API_ACK,
 	HL_API_SUBSCRIBE
 } hl_api_cmd;
 
@@ -31,6 +35,12 @@ typedef struct {
 	int precedence;          /* HL_PREC_*; routine when absent */
 	const char *lang;        /* passes hl_lang_valid; "en" when absent */
 	int exercise;            /* SEND: "exercise": true marks an exercise entry */
+	const char *reply_to;    /* SEND: the entry answered (entryref.h syntax), or NULL */
+	/* ACK, ATTACHMENT: the entry (entryref.h syntax); ACK: the note ("" none). */
+	const char *entry;
+	const char *note;
+	size_t note_len;
+	int unacked;             /* INBOX: "unacked": true lists what waits for our ACK */
 	/* REPORT */
 	int has_since;
 	uint64_t since_ms;       /* 0 .. INT64_MAX; meaningful when has_since */
@@ -40,6 +50,15 @@ typedef struct {
 	int export_kind;
 	const char *from, *to;
 	uint64_t from_seq, to_seq, from_ms, to_ms;
+	/* SEND: "attachment", 64 lower-case hex digits, or NULL; with it the
+	 * text may be empty. ATTACH_BEGIN/ATTACH_CHUNK: peer, hash (64 hex);
+	 * BEGIN: size 1..HL_MAX_ATTACHMENT, "name" as file_name (hl_attach_name_valid);
+	 * CHUNK: offset and data (base64, 1..HL_BLOB_UPLOAD_CHUNK bytes decoded,
+	 * checked by the daemon). ATTACHMENT: entry (a reference, entryref.h)
+	 * and offset. */
+	const char *attachment, *hash, *file_name, *data;
+	size_t data_len;
+	uint64_t size, offset;
 	json_t *json;            /* owns every string above */
 } hl_api_request;
 

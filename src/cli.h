@@ -24,6 +24,12 @@ int hl_cmd_export(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_report(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_test(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_doctor(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_attachment(const hl_cli *cli, int argc, char **argv);
+
+/* cmd_attachment.c, for send --file: hashes the file and uploads it to
+ * hotlined for peer; hex gets its hash. 0, or 1 after saying why. */
+int hl_attach_upload(const hl_cli *cli, const char *peer, const char *path, char hex[65]);
+int hl_cmd_ack(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_console(const hl_cli *cli, int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "limits.h"
 #include "render.h"
 #include "svg.h"
+#include "timearg.h"
 
 #define DEFAULT_SINCE "7d"
 #define TESTS_SHOWN 5
@@ -74,58 +75,6 @@ static int parse_args(int argc, char **argv, report_args *a)
 		fprintf(stderr, "hotline: report: which PEER?\n");
 		return 2;
 	}
-	return 0;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* "2026-11-27" or "2026-11-27T03:00:00Z" (UTC), checked by a round trip
- * through gmtime so that 2026-02-30 is refused, not moved. */
-static int parse_utc(const char *s, uint64_t *ms)
-{
-	struct tm tm, back;
-	int n = 0;
-	time_t t;
-
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
-	    n != 10)
-		return HL_ERR_INVAL;
-	if (s[10] != '\0') {
-		int m = 0;
-
-		if (sscanf(s + 10, "T%2d:%2d:%2dZ%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &m) != 3 ||
-		    m != 10 || s[20] != '\0')
-			return HL_ERR_INVAL;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	back = tm;
-	t = timegm(&tm);
-	if (t < 0 || tm.tm_year != back.tm_year || tm.tm_mon != back.tm_mon ||
-	    tm.tm_mday != back.tm_mday || tm.tm_hour != back.tm_hour ||
-	    tm.tm_min != back.tm_min || tm.tm_sec != back.tm_sec)
-		return HL_ERR_INVAL;
-	*ms = (uint64_t)t * 1000u;
-	return 0;
-}
-
-/* TIME, or DURATION meaning that long ago. */
-static int parse_since(const char *s, uint64_t now, uint64_t *since)
-{
-	uint64_t d = 0;
-
-	if (parse_utc(s, since) == 0)
-		return *since <= now ? 0 : HL_ERR_INVAL;
-	if (hl_config_parse_duration(s, &d) < 0 || d > now)
-		return HL_ERR_INVAL;
-	*since = now - d;
 	return 0;
 }
 
@@ -303,6 +252,44 @@ static void print_rtt(FILE *f, const json_t *r)
 	}
 }
 
+/* Each check-in: ours with whether the peer's signed receipt covers it
+ * (the line worked) and whether a person answered (the people did). */
+static void print_checkins(FILE *f, const json_t *r)
+{
+	const json_t *cs = json_object_get(r, "checkins"), *c;
+	char when[32], at[32];
+	size_t i;
+
+	if (!json_is_array(cs) || json_array_size(cs) == 0)
+		return;
+	fprintf(f, "\ncheck-ins: %zu\n", json_array_size(cs));
+	json_array_foreach(cs, i, c) {
+		const char *state = json_string_value(json_object_get(c, "state"));
+		int own = json_is_true(json_object_get(c, "own"));
+		fmt_time(when, sizeof when, json_object_get(c, "at_ms"));
+		fprintf(f, "  %s  %-8s ", when, own ? "sent" : "received");
+		print_clean(f, json_string_value(json_object_get(c, "ref")));
+		const json_t *by_due = json_object_get(c, "delivered_by_deadline");
+		int delivered = json_is_true(json_object_get(c, "delivered"));
+		if (own && json_is_false(by_due))
+			fputs(delivered ? "  NOT DELIVERED by its deadline (receipted later)"
+				       : "  NOT DELIVERED (no receipt)", f);
+		else if (own)
+			fputs(delivered ? "  delivered (peer's signed receipt)" : "  NOT DELIVERED (no receipt)", f);
+		if (state && strcmp(state, "missed") == 0)
+			fputs("  MISSED: not answered by its deadline", f);
+		else if (state && strcmp(state, "waiting") == 0)
+			fputs("  waiting for an answer", f);
+		if (json_is_string(json_object_get(c, "answered_by"))) {
+			fmt_time(at, sizeof at, json_object_get(c, "answered_ms"));
+			fputs(state && strcmp(state, "missed") == 0 ? "; answered late by " : "  answered by ", f);
+			print_clean(f, json_string_value(json_object_get(c, "answered_by")));
+			fprintf(f, " %s", at);
+		}
+		fputc('\n', f);
+	}
+}
+
 static void print_report(FILE *f, const char *peer, const json_t *r)
 {
 	char a[32], b[32];
@@ -315,6 +302,7 @@ static void print_report(FILE *f, const char *peer, const json_t *r)
 	print_availability(f, r);
 	print_outages(f, r);
 	print_tests(f, r);
+	print_checkins(f, r);
 	print_rtt(f, r);
 }
 
@@ -367,7 +355,7 @@ int hl_cmd_report(const hl_cli *cli, int argc, char **argv)
 	status = parse_args(argc, argv, &a);
 	if (status != 0)
 		return status;
-	if (parse_since(a.since, now_ms(), &since) < 0) {
+	if (hl_timearg_parse_since(a.since, hl_timearg_now_ms(), &since) < 0) {
 		fprintf(stderr, "hotline: report: bad --since '%s' (want a past UTC time such as "
 				"2026-11-27 or 2026-11-27T03:00:00Z, or a duration such as 24h or "
 				"7d)\n", a.since);

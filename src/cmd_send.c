@@ -1,5 +1,6 @@
 /* cmd_send.c — `hotline send PEER`: checks the text locally (UTF-8, size),
- * hands it to hotlined, and prints the entry id once it is committed. */
+ * uploads a --file attachment first (cmd_attachment.c), hands the message to
+ * hotlined, and prints the entry id once it is committed. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "entryref.h"
 #include "err.h"
 #include "limits.h"
 #include "render.h"
@@ -20,6 +22,8 @@ typedef struct {
 	const char *precedence;  /* canonical lower case */
 	const char *lang;        /* NULL: the daemon's default */
 	int exercise;            /* --exercise: marked so on every view, both stations */
+	const char *file;        /* --file: attached; TEXT then optional (no stdin) */
+	const char *reply_to;    /* --reply-to ENTRY: the entry this one answers */
 } send_args;
 
 static const char *const precedences[] = { "flash", "immediate", "priority", "routine" };
@@ -61,6 +65,39 @@ static int parse_args(int argc, char **argv, send_args *a)
 		}
 		if (strcmp(s, "--exercise") == 0) {
 			a->exercise = 1;
+			continue;
+		}
+		if (strcmp(s, "--file") == 0 || strncmp(s, "--file=", 7) == 0) {
+			if (s[6] == '=') {
+				a->file = s + 7;
+			} else if (i + 1 < argc) {
+				a->file = argv[++i];
+			} else {
+				fprintf(stderr, "hotline: send: option --file needs a FILE\n");
+				return 2;
+			}
+			if (!a->file[0]) {
+				fprintf(stderr, "hotline: send: --file needs a non-empty FILE\n");
+				return 2;
+			}
+			continue;
+		}
+		if (strcmp(s, "--reply-to") == 0 || strncmp(s, "--reply-to=", 11) == 0) {
+			hl_entryref ref;
+			if (s[10] == '=') {
+				a->reply_to = s + 11;
+			} else if (i + 1 < argc) {
+				a->reply_to = argv[++i];
+			} else {
+				fprintf(stderr, "hotline: send: option --reply-to needs an ENTRY\n");
+				return 2;
+			}
+			if (hl_entryref_parse(a->reply_to, &ref) < 0) {
+				fprintf(stderr, "hotline: send: --reply-to '%s' does not name an entry "
+						"(AUTHOR#SEQ[@PEER] or an id of at least %u hex digits)\n",
+					a->reply_to, HL_ENTRYREF_MIN_HEX);
+				return 2;
+			}
 			continue;
 		}
 		if (strcmp(s, "-p") == 0 || strcmp(s, "--lang") == 0) {
@@ -140,7 +177,7 @@ static int read_stdin(char **out, size_t *outlen)
 }
 
 /* Refuses, before the daemon sees it, what the daemon would refuse anyway. */
-static int check_text(const char *text, size_t len)
+static int check_text(const char *text, size_t len, int with_file)
 {
 	size_t i;
 
@@ -154,6 +191,8 @@ static int check_text(const char *text, size_t len)
 				"control characters other than tab and newline; refused\n");
 		return 1;
 	}
+	if (with_file)
+		return 0; /* the file is the message; text is optional */
 	for (i = 0; i < len; i++)
 		if (!strchr(" \t\r\n", text[i]))
 			return 0;
@@ -181,7 +220,10 @@ int hl_cmd_send(const hl_cli *cli, int argc, char **argv)
 	status = parse_args(argc, argv, &a);
 	if (status != 0)
 		return status;
-	if (!a.text || strcmp(a.text, "-") == 0) {
+	if (a.file && !a.text) {
+		text = "";
+		len = 0;
+	} else if (!a.text || strcmp(a.text, "-") == 0) {
 		status = read_stdin(&buf, &len);
 		if (status != 0)
 			goto out;
@@ -190,15 +232,23 @@ int hl_cmd_send(const hl_cli *cli, int argc, char **argv)
 		text = a.text;
 		len = strlen(text);
 	}
-	status = check_text(text, len);
+	status = check_text(text, len, a.file != NULL);
 	if (status != 0)
 		goto out;
+	char hex[65] = "";
+	if (a.file) {
+		status = hl_attach_upload(cli, a.peer, a.file, hex);
+		if (status != 0)
+			goto out;
+	}
 
 	status = 1;
 	req = json_pack("{s:s, s:s, s:s, s:s%}", "cmd", "send", "peer", a.peer,
 			"precedence", a.precedence, "text", text, len);
 	if (!req || (a.lang && json_object_set_new(req, "lang", json_string(a.lang)) < 0) ||
-	    (a.exercise && json_object_set_new(req, "exercise", json_true()) < 0)) {
+	    (a.exercise && json_object_set_new(req, "exercise", json_true()) < 0) ||
+	    (a.file && json_object_set_new(req, "attachment", json_string(hex)) < 0) ||
+	    (a.reply_to && json_object_set_new(req, "reply_to", json_string(a.reply_to)) < 0)) {
 		fprintf(stderr, "hotline: out of memory\n");
 		goto out;
 	}

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "buf.h"
 #include "err.h"
+#include "ini_lines.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -20,7 +21,6 @@
 
 /* The whole file is read first; generous for 64 peers of a dozen lines. */
 #define CONFIG_MAX (1024u * 1024u)
-#define READ_CHUNK 4096u
 #define SUN_PATH_MAX 108u
 
 /* Bounds that keep a typo from flooding the link or silencing it. */
@@ -51,8 +51,11 @@ enum key {
 	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
 	K_USER, K_SANDBOX, /* H6 sandbox */
 	K_REKEY,
+	K_ATTACHRATE,
+	K_ACKDEADLINES, K_CHECKIN, K_CHECKINDEADLINE, /* H4 */
 	K_COUNT
 };
+_Static_assert(K_COUNT <= 32, "the seen-key sets are 32-bit masks");
 
 static const struct {
 	const char *name;
@@ -85,6 +88,10 @@ static const struct {
 	[K_QUOTAENTRIES] = { "QuotaEntries", SEC_PEER, 0 },
 	[K_QUOTABYTES] = { "QuotaBytes", SEC_PEER, 0 },
 	[K_QUOTAWINDOW] = { "QuotaWindow", SEC_PEER, 0 },
+	[K_ATTACHRATE] = { "AttachmentRate", SEC_PEER, 0 },
+	[K_ACKDEADLINES] = { "AckDeadlines", SEC_STATION, 0 },
+	[K_CHECKIN] = { "CheckIn", SEC_PEER, 1 },
+	[K_CHECKINDEADLINE] = { "CheckInDeadline", SEC_PEER, 0 },
 };
 
 struct parse {
@@ -93,7 +100,7 @@ struct parse {
 	char dir[HL_MAX_PATH + 1];  /* absolute directory of the file */
 	char *err;
 	size_t errlen;
-	hl_rd rd;
+	hl_ini_lines lines;
 	int lineno;
 	int failed;
 	enum sec sec;
@@ -432,13 +439,22 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 		return resolve_path(p, key, v, c->passphrase_file, sizeof c->passphrase_file);
 	case K_APIIDLE:
 		return set_duration(p, key, v, DEADLINE_MIN_MS, 3600000ull, &c->api_idle_timeout_ms);
+	case K_ACKDEADLINES: {
+		char why[200];
+		if (hl_deadlines_parse(v, &c->ack_deadlines, why, sizeof why) < 0) {
+			fail(p, p->lineno, key, "%s", why);
+			return HL_ERR_CONFIG;
+		}
+		return 0;
+	}
 	default:
 		return HL_ERR_CONFIG;
 	}
 }
 
 /* A size: bytes, or with a K, M, G or T suffix (powers of 1024). */
-static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *out)
+/* Bytes, or with K, M, G, T (powers of 1024), within min..QUOTA_BYTES_MAX. */
+static int parse_size(const char *v, uint64_t min, uint64_t *out)
 {
 	static const char units[] = "KMGT";
 	size_t n = strlen(v);
@@ -449,12 +465,32 @@ static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *
 		mul = 1ull << (10 * (unsigned)(u - units + 1));
 		n--;
 	}
-	if (parse_u64(v, n, &x) < 0 || x > QUOTA_BYTES_MAX / mul || x * mul < QUOTA_BYTES_MIN) {
+	if (parse_u64(v, n, &x) < 0 || x > QUOTA_BYTES_MAX / mul || x * mul < min)
+		return HL_ERR_CONFIG;
+	*out = x * mul;
+	return 0;
+}
+
+static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *out)
+{
+	if (parse_size(v, QUOTA_BYTES_MIN, out) < 0) {
 		fail(p, p->lineno, key, "want a size from 64K to 1T (bytes, or with K, M, G, T), not '%s'",
 		     v);
 		return HL_ERR_CONFIG;
 	}
-	*out = x * mul;
+	return 0;
+}
+
+/* AttachmentRate: bytes per second, 0 for no limit. */
+static int set_rate(struct parse *p, const char *key, const char *v, uint64_t *out)
+{
+	if (strcmp(v, "0") != 0 && parse_size(v, 1024, out) < 0) {
+		fail(p, p->lineno, key, "want 0 (no limit) or bytes per second from 1K to 1T "
+		     "(bytes, or with K, M, G, T), not '%s'", v);
+		return HL_ERR_CONFIG;
+	}
+	if (strcmp(v, "0") == 0)
+		*out = 0;
 	return 0;
 }
 
@@ -481,6 +517,31 @@ static int set_pubkey(struct parse *p, const char *key, const char *v)
 	}
 	peer->key = pk;
 	return 0;
+}
+
+/* CheckIn is repeatable, one clause a line (';' starts a comment here, see
+ * next_line): each line is parsed together with the ones before it, so an
+ * instant named twice across lines is refused like one within a line. */
+static int add_checkin(struct parse *p, const char *key, const char *v)
+{
+	hl_schedule *s = &p->peer->checkin, next;
+	char *all = malloc(HL_SCHEDULE_STRLEN + 4 + strlen(v) + 1), why[200];
+	int rc = HL_ERR_CONFIG;
+
+	if (!all) {
+		fail(p, p->lineno, key, "out of memory");
+		return HL_ERR_NOMEM;
+	}
+	all[0] = '\0';
+	if ((s->every_ms || s->nclauses) && hl_schedule_format(s, all, HL_SCHEDULE_STRLEN) == 0)
+		strcat(all, "; ");
+	strcat(all, v);
+	if (hl_schedule_parse(all, &next, why, sizeof why) < 0)
+		fail(p, p->lineno, key, "%s", why);
+	else
+		*s = next, rc = 0;
+	free(all);
+	return rc;
 }
 
 static int apply_peer(struct parse *p, enum key k, const char *key, const char *v)
@@ -535,6 +596,13 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 	case K_QUOTAWINDOW:
 		return set_duration(p, key, v, QUOTA_WINDOW_MIN_MS, QUOTA_WINDOW_MAX_MS,
 				    &peer->quota_window_ms);
+	case K_ATTACHRATE:
+		return set_rate(p, key, v, &peer->attachment_rate);
+	case K_CHECKIN:
+		return add_checkin(p, key, v);
+	case K_CHECKINDEADLINE:
+		return set_duration(p, key, v, HL_DEADLINE_MIN_MS, HL_DEADLINE_MAX_MS,
+				    &peer->checkin_deadline_ms);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -642,117 +710,32 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	p->peer->quota_entries = 10000;
 	p->peer->quota_bytes = 256ull << 20;
 	p->peer->quota_window_ms = 86400000ull;
+	p->peer->checkin_deadline_ms = 600000ull;
 	p->sec = SEC_PEER;
 }
 
-/* Checks one raw line and hands inih a normalised copy: comments ('#' or ';'
- * anywhere) removed, no leading blanks (so inih's multi-line continuation
- * never applies), only "[Section]" or "Key = Value" shapes. inih then only
- * splits key from value. Errors stop the parse by returning EOF. */
+/* ini_lines.c's line discipline; errors stop the parse by returning EOF. */
 static char *next_line(char *str, int num, void *stream)
 {
 	struct parse *p = stream;
-	const uint8_t *raw;
-	uint8_t newline;
-	const char *s, *eq;
-	size_t left, n, i;
+	char msg[96];
+	int section;
 
-	if (p->failed || (left = hl_rd_left(&p->rd)) == 0)
+	if (p->failed)
 		return NULL;
-	const uint8_t *nl = memchr(p->rd.p + p->rd.off, '\n', left);
-	n = nl ? (size_t)(nl - (p->rd.p + p->rd.off)) : left;
-	if (hl_rd_ref(&p->rd, &raw, n) < 0)
-		return NULL;
-	if (nl && hl_rd_u8(&p->rd, &newline) < 0)
-		return NULL;
-	p->lineno++;
-	s = (const char *)raw;
-	if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3, n -= 3;
-	if (n && s[n - 1] == '\r')
-		n--;
-	/* Values end up in one-line error messages and file names: no controls. */
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '#' || c == ';')
-			break;
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			fail(p, p->lineno, "syntax", "control character 0x%02x in line", c);
-			return NULL;
-		}
-	}
-	n = i;
-	while (n && is_ws(*s))
-		s++, n--;
-	while (n && is_ws(s[n - 1]))
-		n--;
-	if (num < 2 || n > (size_t)num - 2) {
-		fail(p, p->lineno, "syntax", "line too long (max %d characters)", num - 2);
+	char *line = hl_ini_lines_next(&p->lines, str, num, &section, msg, sizeof msg);
+	p->lineno = p->lines.lineno;
+	if (!line) {
+		if (msg[0])
+			fail(p, p->lineno, p->lines.what, "%s", msg);
 		return NULL;
 	}
-	if (n > 0 && s[0] == '[') {
-		if (s[n - 1] != ']' || n < 2) {
-			fail(p, p->lineno, "syntax", "section header must end with ']'");
-			return NULL;
-		}
-		on_section(p, s, n);
+	if (section) {
+		on_section(p, line, strlen(line) - 1);
 		if (p->failed)
 			return NULL;
-	} else if (n > 0) {
-		eq = memchr(s, '=', n);
-		for (i = 0; eq && s + i < eq && is_letter(s[i]); i++)
-			;
-		if (!eq || i == 0) {
-			fail(p, p->lineno, "syntax", "expected 'Key = Value' or '[Section]'");
-			return NULL;
-		}
-		while (s + i < eq && is_ws(s[i]))
-			i++;
-		if (s + i != eq) {
-			fail(p, p->lineno, "syntax", "key names are letters only");
-			return NULL;
-		}
 	}
-	memcpy(str, s, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	return str;
-}
-
-static int read_file(const char *path, hl_buf *b, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = HL_ERR_IO;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return HL_ERR_IO;
-	}
-	for (;;) {
-		/* b->max is CONFIG_MAX + READ_CHUNK: this fails only past CONFIG_MAX */
-		rc = hl_buf_reserve(b, READ_CHUNK);
-		if (rc == HL_ERR_TOOBIG) {
-			snprintf(err, errlen, "%s: file too large (max %u bytes)", path,
-				 CONFIG_MAX);
-			rc = HL_ERR_CONFIG;
-			break;
-		}
-		if (rc < 0)
-			break;
-		ssize_t r = read(fd, b->p + b->len, READ_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = HL_ERR_IO;
-			break;
-		}
-		if (r == 0)
-			break;
-		b->len += (size_t)r;
-	}
-	close(fd);
-	return rc;
+	return line;
 }
 
 static int config_dir(const char *path, char *dir, size_t size, char *err, size_t errlen)
@@ -823,7 +806,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	hl_buf b;
 	int rc, ir;
 
-	hl_buf_init(&b, CONFIG_MAX + READ_CHUNK);
+	hl_buf_init(&b, CONFIG_MAX + HL_INI_READ_CHUNK);
 	if (errlen)
 		err[0] = '\0';
 	if (!cfg)
@@ -838,6 +821,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	cfg->max_clock_skew_ms = 5000;
 	cfg->sandbox = 1;
 	cfg->api_idle_timeout_ms = 60000;
+	hl_deadlines_default(&cfg->ack_deadlines);
 	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
 	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {
@@ -855,10 +839,12 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	rc = config_dir(path, p->dir, sizeof p->dir, err, errlen);
 	if (rc < 0)
 		goto out;
-	rc = read_file(path, &b, err, errlen);
+	rc = hl_ini_read_file(path, CONFIG_MAX, &b, err, errlen);
 	if (rc < 0)
 		goto out;
-	hl_rd_init(&p->rd, b.p, b.len);
+	hl_rd_init(&p->lines.rd, b.p, b.len);
+	/* There a ';' is the schedule's clause separator, not a comment. */
+	p->lines.no_comment_key = "CheckIn";
 	ir = ini_parse_stream(next_line, p, on_value, p);
 	if (!p->failed && ir == -2) {
 		rc = HL_ERR_NOMEM;

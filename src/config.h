@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deadline.h"
 #include "keys.h"
 #include "limits.h"
+#include "schedule.h"
 
 /* The link test's text: every letter of the scripts in use (the original
  * hotline's first test was the English pangram with the digits). */
@@ -32,6 +34,11 @@ typedef struct {
 	uint64_t quota_entries;          /* QuotaEntries, default 10000 per window */
 	uint64_t quota_bytes;            /* QuotaBytes, default 256 MiB per window */
 	uint64_t quota_window_ms;        /* QuotaWindow, default 1 d */
+	uint64_t attachment_rate;        /* AttachmentRate, bytes/s sent; 0 (default) no limit */
+	/* H4 check-ins (checkin.c): CheckIn (repeatable, one clause a line)
+	 * and CheckInDeadline, default 10 min. */
+	hl_schedule checkin;
+	uint64_t checkin_deadline_ms;
 } hl_peer_conf;
 
 typedef struct {
@@ -53,6 +60,7 @@ typedef struct {
 	int sandbox;                     /* Sandbox = yes|no (seccomp filter), default yes */
 	char passphrase_file[HL_MAX_PATH + 1]; /* H6 PassphraseFile, "" = none */
 	uint64_t api_idle_timeout_ms;    /* H6 ApiIdleTimeout, default 60 s */
+	hl_deadlines ack_deadlines;      /* H4 AckDeadlines, per precedence */
 	hl_peer_conf peers[HL_MAX_PEERS];
 	int n_peers;
 } hl_config;

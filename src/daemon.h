@@ -122,6 +122,12 @@ struct hl_line {
 	int quota_over;          /* quota alarm raised in this window */
 	int want_resend;         /* ask the peer to resend after a failed commit */
 	int retired;             /* closed by a reload (reload.c): in no lookup */
+	struct hl_blob_line *blob; /* attachments (blob.c), NULL until first used */
+	/* H4 watch (watch.c, checkin.c): acknowledgement deadlines, check-ins. */
+	int watch_ready;         /* 0: recount from the store at the next tick */
+	uint64_t watch_next_due_ms; /* earliest due (wall ms) of rows not yet overdue, 0 none */
+	unsigned watch_overdue[3]; /* overdue rows: we owe, the peer owes, check-ins */
+	uint64_t checkin_next_ms; /* next scheduled check-in (wall ms), 0 not yet computed */
 };
 
 /* Something to do once the current transaction is durable. */

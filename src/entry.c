@@ -1,6 +1,7 @@
 /* entry.c — the transcript entry: field checks, canonical encoding, strict
  * decoding, Ed25519 signature, entry hash and line id (docs/PROTOCOL.md). */
 #include "entry.h"
+#include "attach.h"
 #include "err.h"
 #include "text.h"
 
@@ -116,6 +117,12 @@ int hl_entry_check_fields(const hl_entry *e)
 		return HL_ERR_INVAL;
 	if (!hl_text_valid(e->body, e->body_len))
 		return HL_ERR_UTF8;
+	if (e->flags & HL_FLAG_ATTACHMENT) {
+		hl_attach_desc d;
+		size_t off;
+		if (hl_attach_parse(e->body, e->body_len, &d, &off) < 0)
+			return HL_ERR_INVAL;
+	}
 	return 0;
 }
 

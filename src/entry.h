@@ -34,8 +34,9 @@ enum hl_precedence {
 	HL_PREC_FLASH = 3
 };
 
-#define HL_FLAG_EXERCISE 0x0001u
-#define HL_FLAGS_KNOWN   0x0001u
+#define HL_FLAG_EXERCISE   0x0001u
+#define HL_FLAG_ATTACHMENT 0x0002u /* body starts with an attachment descriptor (attach.h) */
+#define HL_FLAGS_KNOWN     0x0003u
 
 typedef struct {
 	uint8_t version;
@@ -62,7 +63,8 @@ typedef struct {
 void hl_line_id(const hl_pubkey *a, const hl_pubkey *b, uint8_t out[HL_HASH_LEN]);
 
 /* Checks every field against its limits (lengths, UTF-8, kind, precedence,
- * flags, seq >= 1, zero prev for seq 1, language tag syntax). */
+ * flags, seq >= 1, zero prev for seq 1, language tag syntax, and with
+ * HL_FLAG_ATTACHMENT a valid attachment descriptor). */
 int hl_entry_check_fields(const hl_entry *e);
 /* Signs e (fills e->sig) with id's Ed25519 key; author must equal id's. */
 int hl_entry_sign(hl_entry *e, const hl_identity *id);

@@ -20,6 +20,13 @@ static const char *const kind_names[HL_EV_KIND_MAX + 1] = {
 	[HL_EV_TEST_FAIL] = "test-fail",
 	[HL_EV_ALARM] = "alarm",
 	[HL_EV_ALARM_CLEAR] = "alarm-clear",
+	[HL_EV_ACK_OVERDUE] = "ack-overdue",
+	[HL_EV_ACKED] = "acked",
+	[HL_EV_CHECKIN_SENT] = "checkin-sent",
+	[HL_EV_CHECKIN_ANSWERED] = "checkin-answered",
+	[HL_EV_CHECKIN_MISSED] = "checkin-missed",
+	[HL_EV_ATTACHMENT_DONE] = "attachment-done",
+	[HL_EV_ATTACHMENT_FAILED] = "attachment-failed",
 };
 
 const char *hl_event_kind_name(int kind)

@@ -20,7 +20,14 @@ enum hl_event_kind {
 	HL_EV_TEST_FAIL = 10,
 	HL_EV_ALARM = 11,       /* text = alarm kind and text */
 	HL_EV_ALARM_CLEAR = 12,
-	HL_EV_KIND_MAX = 12
+	HL_EV_ACK_OVERDUE = 13, /* text = the entry ("moscow#3 FLASH"): its ack deadline passed */
+	HL_EV_ACKED = 14,       /* text = the entry and who acknowledged it */
+	HL_EV_CHECKIN_SENT = 15, /* text = our CHECKIN entry and its scheduled time */
+	HL_EV_CHECKIN_ANSWERED = 16, /* text = the check-in and who answered */
+	HL_EV_CHECKIN_MISSED = 17, /* text = the check-in nobody answered in time */
+	HL_EV_ATTACHMENT_DONE = 18,   /* value = size; text = hash and name */
+	HL_EV_ATTACHMENT_FAILED = 19, /* value = failures so far; text = hash and name */
+	HL_EV_KIND_MAX = 19
 };
 
 /* Records one event (autocommits unless a transaction is open). path -1 =

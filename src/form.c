@@ -2,6 +2,7 @@
  * every key; each error names file, line and key. */
 #include "form.h"
 #include "err.h"
+#include "ini_lines.h"
 #include "limits.h"
 #include "text.h"
 
@@ -61,7 +62,7 @@ struct fparse {
 	const char *path;
 	char *err;
 	size_t errlen;
-	hl_rd rd;
+	hl_ini_lines lines;
 	int lineno;
 	int failed;
 	enum fsec sec;
@@ -98,11 +99,6 @@ static void fail(struct fparse *p, int line, const char *key, const char *fmt, .
 static int is_ws(char c)
 {
 	return c == ' ' || c == '\t';
-}
-
-static int is_letter(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 /* Form names and enum values: [a-z0-9-], starting with a letter or digit. */
@@ -387,81 +383,28 @@ static void on_section(struct fparse *p, const char *line, size_t n)
 	p->sec = FS_FIELD;
 }
 
-/* The configuration's line discipline (config.c): comments ('#' or ';'
- * anywhere) removed, no leading blanks, only "[Section]" or "Key = Value";
- * inih then only splits key from value. Errors stop the parse. */
+/* ini_lines.c's line discipline; errors stop the parse by returning EOF. */
 static char *next_line(char *str, int num, void *stream)
 {
 	struct fparse *p = stream;
-	const uint8_t *raw;
-	uint8_t newline;
-	const char *s, *eq;
-	size_t left, n, i;
+	char msg[96];
+	int section;
 
-	if (p->failed || (left = hl_rd_left(&p->rd)) == 0)
+	if (p->failed)
 		return NULL;
-	const uint8_t *nl = memchr(p->rd.p + p->rd.off, '\n', left);
-	n = nl ? (size_t)(nl - (p->rd.p + p->rd.off)) : left;
-	if (hl_rd_ref(&p->rd, &raw, n) < 0)
-		return NULL;
-	if (nl && hl_rd_u8(&p->rd, &newline) < 0)
-		return NULL;
-	p->lineno++;
-	s = (const char *)raw;
-	if (p->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3, n -= 3;
-	if (n && s[n - 1] == '\r')
-		n--;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '#' || c == ';')
-			break;
-		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			fail(p, p->lineno, "syntax", "control character 0x%02x in line", c);
-			return NULL;
-		}
-	}
-	/* Labels and help reach operators' screens, values reach error messages. */
-	if (!hl_text_valid((const uint8_t *)s, n)) {
-		fail(p, p->lineno, "syntax", "line is not valid UTF-8 text");
+	char *line = hl_ini_lines_next(&p->lines, str, num, &section, msg, sizeof msg);
+	p->lineno = p->lines.lineno;
+	if (!line) {
+		if (msg[0])
+			fail(p, p->lineno, "syntax", "%s", msg);
 		return NULL;
 	}
-	n = i;
-	while (n && is_ws(*s))
-		s++, n--;
-	while (n && is_ws(s[n - 1]))
-		n--;
-	if (num < 2 || n > (size_t)num - 2) {
-		fail(p, p->lineno, "syntax", "line too long (max %d characters)", num - 2);
-		return NULL;
-	}
-	if (n > 0 && s[0] == '[') {
-		if (s[n - 1] != ']' || n < 2) {
-			fail(p, p->lineno, "syntax", "section header must end with ']'");
-			return NULL;
-		}
-		on_section(p, s, n);
+	if (section) {
+		on_section(p, line, strlen(line) - 1);
 		if (p->failed)
 			return NULL;
-	} else if (n > 0) {
-		eq = memchr(s, '=', n);
-		for (i = 0; eq && s + i < eq && is_letter(s[i]); i++)
-			;
-		if (!eq || i == 0) {
-			fail(p, p->lineno, "syntax", "expected 'Key = Value' or '[Section]'");
-			return NULL;
-		}
-		while (s + i < eq && is_ws(s[i]))
-			i++;
-		if (s + i != eq) {
-			fail(p, p->lineno, "syntax", "key names are letters only");
-			return NULL;
-		}
 	}
-	memcpy(str, s, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
-	return str;
+	return line;
 }
 
 static void finish_bounds(struct fparse *p, int i, hl_form_field *fd)
@@ -579,7 +522,8 @@ int hl_form_parse(const char *name, const uint8_t *text, size_t len, hl_form **o
 	p->path = name;
 	p->err = err;
 	p->errlen = errlen;
-	hl_rd_init(&p->rd, text, len);
+	hl_rd_init(&p->lines.rd, text, len);
+	p->lines.utf8 = 1;
 	ir = ini_parse_stream(next_line, p, on_value, p);
 	if (!p->failed && ir == -2)
 		goto out;

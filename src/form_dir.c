@@ -2,6 +2,7 @@
  * form and version), and finds a form or field by name. */
 #include "form.h"
 #include "err.h"
+#include "ini_lines.h"
 #include "limits.h"
 
 #include <dirent.h>
@@ -11,43 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define READ_CHUNK 4096u
-
-static int read_file(const char *path, hl_buf *b, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return HL_ERR_IO;
-	}
-	for (;;) {
-		rc = hl_buf_reserve(b, READ_CHUNK);
-		if (rc == HL_ERR_TOOBIG) {
-			snprintf(err, errlen, "%s: file too large (max %u bytes)", path,
-				 HL_FORM_MAX_FILE);
-			rc = HL_ERR_CONFIG;
-			break;
-		}
-		if (rc < 0)
-			break;
-		ssize_t r = read(fd, b->p + b->len, READ_CHUNK);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = HL_ERR_IO;
-			break;
-		}
-		if (r == 0)
-			break;
-		b->len += (size_t)r;
-	}
-	close(fd);
-	return rc;
-}
 
 int hl_form_load(const char *path, hl_form **out, char *err, size_t errlen)
 {
@@ -60,8 +24,8 @@ int hl_form_load(const char *path, hl_form **out, char *err, size_t errlen)
 		err[0] = '\0';
 	if (!path || !out)
 		return HL_ERR_INVAL;
-	hl_buf_init(&b, HL_FORM_MAX_FILE + READ_CHUNK);
-	rc = read_file(path, &b, err, errlen);
+	hl_buf_init(&b, HL_FORM_MAX_FILE + HL_INI_READ_CHUNK);
+	rc = hl_ini_read_file(path, HL_FORM_MAX_FILE, &b, err, errlen);
 	if (rc == 0 && b.len > HL_FORM_MAX_FILE) {
 		snprintf(err, errlen, "%s: file too large (max %u bytes)", path, HL_FORM_MAX_FILE);
 		rc = HL_ERR_CONFIG;

@@ -19,9 +19,13 @@ typedef struct {
 
 static const command commands[] = {
 	{ "status", hl_cmd_status, "[--json]", "show the station and the state of every line", 0 },
-	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [--exercise] [TEXT|-]",
+	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [--exercise] [--reply-to ENTRY] [--file FILE] [TEXT|-]",
 	  "send a message (TEXT, or standard input); prints its entry id", 0 },
-	{ "inbox", hl_cmd_inbox, "[--json]", "show the entries received from peers", 0 },
+	{ "attachment", hl_cmd_attachment, "ENTRY [-o FILE]",
+	  "write an entry's attachment to FILE (or standard output)", 0 },
+	{ "inbox", hl_cmd_inbox, "[--unacked] [--json]", "show the entries received from peers", 0 },
+	{ "ack", hl_cmd_ack, "ENTRY [--note TEXT] [--json]",
+	  "acknowledge a peer's message, notice or check-in (ENTRY as inbox shows it)", 0 },
 	{ "log", hl_cmd_log, "PEER [--format text|json] [--json]", "show a line's transcript, both sides", 0 },
 	{ "export", hl_cmd_export, "PEER [--from SEQ|TIME] [--to SEQ|TIME] [--proof] [-o FILE]",
 	  "write the line's transcript file (.hlt), or an equivocation proof", 0 },
@@ -55,7 +59,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: hotline [-c FILE] [--json] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\noptions:\n"
 		   "  -c FILE    configuration file (default: $HOTLINE_CONFIG, else %s)\n"
 		   "  --json     print the daemon's replies as JSON\n"
@@ -77,7 +81,24 @@ static void command_help(const command *c)
 		printf("\nWithout TEXT, or with '-', the message is read from standard input.\n"
 		       "Text must be valid UTF-8, 1 to 61440 bytes. Precedence defaults to\n"
 		       "routine, the language tag to the daemon's default (en). --exercise\n"
-		       "marks it as an exercise, printed as such on every view.\n");
+		       "marks it as an exercise, printed as such on every view. --reply-to\n"
+		       "ENTRY (e.g. moscow#3) makes it a reply that names the entry it answers.\n"
+		       "--file FILE attaches a file of up to 100 MiB (a map, a chart, a document):\n"
+		       "it is uploaded to hotlined, then sent to the peer in chunks behind any\n"
+		       "waiting message; with --file, TEXT is optional.\n");
+	if (strcmp(c->name, "attachment") == 0)
+		printf("\nENTRY is AUTHOR#SEQ (moscow#12), with @PEER if needed, or an entry id\n"
+		       "prefix of at least 8 hex digits. Refused while the attachment is still\n"
+		       "arriving; the content's hash is checked again before FILE is written.\n");
+	if (strcmp(c->name, "inbox") == 0)
+		printf("\n--unacked lists only the peers' entries still waiting for an\n"
+		       "acknowledgement from this station, most urgent first (overdue, then\n"
+		       "precedence, then deadline).\n");
+	if (strcmp(c->name, "ack") == 0)
+		printf("\nENTRY is AUTHOR#SEQ (e.g. moscow#3), or an id of at least 8 hex digits.\n"
+		       "Writes a signed ACK naming you as the operator; --note adds a text.\n"
+		       "Refused for this station's own entries, for kinds that need no\n"
+		       "acknowledgement, and for entries already acknowledged.\n");
 	if (strcmp(c->name, "console") == 0)
 		printf("\nA full-screen view for the station's watch, updated live from the\n"
 		       "daemon: every line's state, path, RTT and alarms; the inbox with\n"

@@ -31,4 +31,9 @@
 
 #define HL_SEND_WINDOW_BYTES  (512u * 1024u) /* unacknowledged TCP bytes in flight */
 
+#define HL_MAX_ATTACHMENT     (100ull * 1024u * 1024u) /* one attached file */
+#define HL_BLOB_CHUNK         (32u * 1024u)  /* data of one BLOB record: a FLASH waits for one at most */
+#define HL_BLOB_UPLOAD_CHUNK  (128u * 1024u) /* decoded data of one attach-chunk API request */
+#define HL_BLOB_WINDOW        (64u * 1024u)  /* blob bytes queued on a session before we wait */
+
 #endif

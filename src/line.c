@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "blob.h"
 #include "err.h"
 #include "log.h"
 #include "rules.h"
@@ -88,6 +89,7 @@ void hl_line_start(hl_line *l)
 void hl_line_close(hl_line *l)
 {
 	hl_linktest_cancel(l);
+	hl_blob_line_close(l);
 	hl_path_close_all(l);
 	sodium_memzero(l->psk, sizeof l->psk);
 }
@@ -141,6 +143,7 @@ void hl_line_pump(hl_line *l)
 	hl_buf_free(&enc);
 	if (s->state == HL_SS_UP)
 		hl_session_flush(s);
+	hl_blob_pump(l);
 }
 
 static void stop_line(hl_line *l, const char *reason)
@@ -220,6 +223,7 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	hl_path_choose(l);
 	flush_receipt(l);
 	hl_line_pump(l);
+	hl_blob_on_hello(l, s);
 	return 0;
 }
 
@@ -448,8 +452,11 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 		hl_line_pump(l);
 		return 0;
 	}
+	case HL_REC_BLOB:
+	case HL_REC_BLOB_WANT:
+		return hl_blob_on_record(l, s, type, body, len);
 	default:
-		return HL_ERR_INVAL; /* BLOB and unknown types are not spoken in version 1 */
+		return HL_ERR_INVAL; /* unknown types */
 	}
 }
 
@@ -489,6 +496,7 @@ void hl_line_reload(hl_line *l)
 	if (load_heads(l) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
 	l->need_receipt = 0;
+	l->watch_ready = 0; /* the lost turn's watch rows went with it */
 	/* The sessions stay up: the peer's entries of the lost turn are asked
 	 * for again once the store may take them (hl_line_store_retry). */
 	l->want_resend = 1;

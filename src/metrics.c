@@ -138,6 +138,8 @@ static void line_samples(FILE *f, int m, const json_t *line)
 			int n = 0;
 
 			l.kind = hl_alarm_kind_name(k);
+			if (strcmp(l.kind, "unknown") == 0)
+				continue; /* a number no alarm uses (yet) */
 			json_array_foreach(json_object_get(line, "alarms"), i, a)
 				n += strcmp(str(a, "kind"), l.kind) == 0;
 			sample(f, m, &l, n);

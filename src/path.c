@@ -3,6 +3,7 @@
  * hysteresis, failure detected by keepalive or, while entries await a
  * receipt, by an adaptive timeout; rekeying by a fresh handshake. */
 #include "daemon.h"
+#include "blob.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -398,6 +399,7 @@ static void on_tick(uv_timer_t *t)
 		hl_path_choose(l); /* failback once a better path has been up long enough */
 	}
 	hl_linktest_tick(l, now);
+	hl_blob_tick(l, now);
 	hl_line_store_retry(l);
 	if (!l->d->stopping)
 		hl_supervise_tick(l, now);

@@ -36,6 +36,7 @@ static void report_station_changes(const hl_config *o, const hl_config *n)
 		{ "MetricsFile", strcmp(o->metrics_file, n->metrics_file) != 0 },
 		{ "AlarmCommand", strcmp(o->alarm_command, n->alarm_command) != 0 },
 		{ "ApiIdleTimeout", o->api_idle_timeout_ms != n->api_idle_timeout_ms },
+		{ "AckDeadlines", memcmp(&o->ack_deadlines, &n->ack_deadlines, sizeof o->ack_deadlines) != 0 },
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		if (!f[i].differs)
@@ -57,7 +58,9 @@ static int same_peer(const hl_line *l, const hl_peer_conf *n, const uint8_t *psk
 	    strcmp(o->psk_file, n->psk_file) != 0 || o->keepalive_ms != n->keepalive_ms ||
 	    o->dead_after != n->dead_after || o->rekey_after_ms != n->rekey_after_ms ||
 	    o->quota_entries != n->quota_entries || o->quota_bytes != n->quota_bytes ||
-	    o->quota_window_ms != n->quota_window_ms)
+	    o->quota_window_ms != n->quota_window_ms || o->attachment_rate != n->attachment_rate ||
+	    o->checkin_deadline_ms != n->checkin_deadline_ms ||
+	    memcmp(&o->checkin, &n->checkin, sizeof o->checkin) != 0)
 		return 0;
 	for (int i = 0; i < o->n_endpoints; i++)
 		if (strcmp(o->endpoints[i], n->endpoints[i]) != 0)

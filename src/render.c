@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ackstate.h"
 #include "err.h"
 
 static const char REPLACEMENT[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -184,6 +185,71 @@ static void put_indented(FILE *f, const char *text)
 	}
 }
 
+/* "    attachment: map.pdf (50.0 MiB) — PENDING 35%": the state first in
+ * capitals while it is not usable. */
+static void put_attachment(FILE *f, const json_t *a)
+{
+	char *name = field(a, "name", "?", 0);
+	const char *state = json_string_value(json_object_get(a, "state"));
+	json_int_t size = json_integer_value(json_object_get(a, "size"));
+	json_int_t have = json_integer_value(json_object_get(a, "have"));
+	const json_t *delivered = json_object_get(a, "delivered");
+	char sz[32], st[64];
+
+	if (!name)
+		return;
+	if (size >= 1024 * 1024)
+		snprintf(sz, sizeof sz, "%.1f MiB", (double)size / (1024.0 * 1024.0));
+	else if (size >= 1024)
+		snprintf(sz, sizeof sz, "%.1f KiB", (double)size / 1024.0);
+	else
+		snprintf(sz, sizeof sz, "%lld bytes", (long long)size);
+	if (!state)
+		state = "?";
+	if (strcmp(state, "pending") == 0)
+		snprintf(st, sizeof st, "PENDING %d%%", size > 0 ? (int)(have * 100 / size) : 0);
+	else if (strcmp(state, "complete") == 0 && json_is_boolean(delivered))
+		snprintf(st, sizeof st, "%s", json_is_true(delivered) ? "complete, delivered" :
+			 "complete, not yet delivered");
+	else if (strcmp(state, "complete") == 0)
+		snprintf(st, sizeof st, "complete");
+	else
+		snprintf(st, sizeof st, "%s", strcmp(state, "failed") == 0 ? "FAILED (hash mismatch)" :
+			 "MISSING");
+	fprintf(f, "    attachment: %s (%s) \xe2\x80\x94 %s\n", name, sz, st);
+	free(name);
+}
+
+/* "    re: moscow#3" (an ACK: "acknowledges moscow#3"), and a note of the
+ * entry's own ACK. Names come from the daemon but the operator and note
+ * from the peer: cleaned. */
+static void put_refs(FILE *f, const json_t *entry, const char *kind)
+{
+	const json_t *refs = json_object_get(entry, "refs"), *r;
+	const json_t *ack = json_object_get(entry, "ack");
+	size_t i;
+
+	if (json_is_array(refs) && json_array_size(refs) > 0) {
+		fputs(strcmp(kind, "ACK") == 0 ? "    acknowledges: " : "    re: ", f);
+		json_array_foreach(refs, i, r) {
+			char *n = json_is_string(r) ? hl_render_clean(json_string_value(r),
+						     json_string_length(r), 0) : NULL;
+			fprintf(f, "%s%s", i ? ", " : "", n ? n : "?");
+			free(n);
+		}
+		fputc('\n', f);
+	}
+	const json_t *note = json_object_get(ack, "note"), *by = json_object_get(ack, "ack_ref");
+	if (json_is_string(by)) {
+		char *b = hl_render_clean(json_string_value(by), json_string_length(by), 0);
+		char *n = json_is_string(note) ? hl_render_clean(json_string_value(note),
+					json_string_length(note), 0) : NULL;
+		fprintf(f, "    ack: %s%s%s\n", b ? b : "?", n ? ": " : "", n ? n : "");
+		free(b);
+		free(n);
+	}
+}
+
 int hl_render_entry(FILE *f, const json_t *entry)
 {
 	char when[HL_RENDER_TIME_LEN + 32];
@@ -213,14 +279,25 @@ int hl_render_entry(FILE *f, const json_t *entry)
 	fprintf(f, "%s  %s #%s  ", when, author, seq);
 	if (strcmp(kind, "MESSAGE") != 0)
 		fprintf(f, "%s  ", kind);
-	char state[96];
+	char state[96], ack[160];
 	delivery_state(entry, state, sizeof state);
-	fprintf(f, "%s  %s  %s  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-", state);
+	hl_ack_describe(entry, ack, sizeof ack);
+	/* Ours: the ack state says the delivery state too (receipt or not). */
+	if (ack[0] && json_is_true(json_object_get(entry, "own")))
+		fprintf(f, "%s  %s  %s  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-", ack);
+	else if (ack[0])
+		fprintf(f, "%s  %s  %s  [%s]  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-",
+			state, ack);
+	else
+		fprintf(f, "%s  %s  %s  [%s]", prec, lang[0] ? lang : "-", op[0] ? op : "-", state);
 	if (exercise)
 		fputs(" *** EXERCISE ***", f);
 	fputc('\n', f);
 	if (exercise)
 		fputs("    *** EXERCISE - NOT A REAL MESSAGE ***\n", f);
+	if (json_is_object(json_object_get(entry, "attachment")))
+		put_attachment(f, json_object_get(entry, "attachment"));
+	put_refs(f, entry, kind);
 	put_indented(f, text);
 	fputc('\n', f);
 	rc = ferror(f) ? HL_ERR_IO : 0;
@@ -328,6 +405,42 @@ out:
 	return rc;
 }
 
+static void time_or_dash(const json_t *v, char *out, size_t size)
+{
+	if (json_is_integer(v))
+		hl_render_time(json_integer_value(v), out, size);
+	else
+		snprintf(out, size, "-");
+}
+
+/* A line's check-ins: schedule, last each way, answered and missed. */
+static void render_checkin(FILE *f, const char *peer, const json_t *ci)
+{
+	char next[HL_RENDER_TIME_LEN + 32], sent[HL_RENDER_TIME_LEN + 32], recv[HL_RENDER_TIME_LEN + 32];
+	const json_t *s = json_object_get(ci, "sent"), *r = json_object_get(ci, "received");
+	char *sched;
+
+	if (!json_is_object(ci))
+		return;
+	sched = field(ci, "schedule", "", 0);
+	time_or_dash(json_object_get(ci, "next_ms"), next, sizeof next);
+	time_or_dash(json_object_get(ci, "last_sent_ms"), sent, sizeof sent);
+	time_or_dash(json_object_get(ci, "last_received_ms"), recv, sizeof recv);
+	fprintf(f, "%s check-ins: %s; next %s\n", peer, sched && sched[0] ? sched : "(no schedule)",
+		next);
+	fprintf(f, "  sent:     last %s, %" JSON_INTEGER_FORMAT " answered, %" JSON_INTEGER_FORMAT
+		" MISSED, %" JSON_INTEGER_FORMAT " waiting\n", sent,
+		json_integer_value(json_object_get(s, "answered")),
+		json_integer_value(json_object_get(s, "missed")),
+		json_integer_value(json_object_get(s, "waiting")));
+	fprintf(f, "  received: last %s, %" JSON_INTEGER_FORMAT " answered, %" JSON_INTEGER_FORMAT
+		" MISSED, %" JSON_INTEGER_FORMAT " waiting\n", recv,
+		json_integer_value(json_object_get(r, "answered")),
+		json_integer_value(json_object_get(r, "missed")),
+		json_integer_value(json_object_get(r, "waiting")));
+	free(sched);
+}
+
 /* Below the table: each line's paths (when it has more than one) and its
  * open alarms, which must not be missed. */
 static int render_paths_alarms(FILE *f, const json_t *line)
@@ -355,6 +468,7 @@ static int render_paths_alarms(FILE *f, const json_t *line)
 			free(st);
 		}
 	}
+	render_checkin(f, peer, json_object_get(line, "checkin"));
 	json_array_foreach(alarms, i, v) {
 		char *kind = field(v, "kind", "?", 0);
 		char *text = field(v, "text", "", 0);

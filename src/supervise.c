@@ -11,6 +11,7 @@
 #include "err.h"
 #include "events.h"
 #include "log.h"
+#include "watch.h"
 
 #define RTT_SAMPLE_MS 10000u /* one stored RTT sample per path per 10 s */
 
@@ -125,4 +126,5 @@ void hl_supervise_tick(hl_line *l, uint64_t now)
 	receipts(l, now);
 	clock_skew(l);
 	hl_line_quota_tick(l, now);
+	hl_watch_tick(l, hl_wall_ms());
 }

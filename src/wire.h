@@ -21,7 +21,8 @@ enum hl_record_type {
 	HL_REC_PING = 4,
 	HL_REC_PONG = 5,
 	HL_REC_BLOB = 6,
-	HL_REC_WANT = 7
+	HL_REC_WANT = 7,
+	HL_REC_BLOB_WANT = 8
 };
 
 /* Frame reassembly: feed stream bytes, take whole frames. Holds at most one
@@ -65,6 +66,11 @@ int hl_hello_decode(const uint8_t *p, size_t len, hl_hello *h);
 #define HL_PING_LEN 16
 /* WANT: resend from this seq (u64). */
 #define HL_WANT_LEN 8
+/* BLOB_WANT: content hash (32) | offset (u64): "send this blob from offset"
+ * (offset = size: "I hold it all, stop"). BLOB: hash (32) | offset (u64) |
+ * 1.. bytes of the content from offset. */
+#define HL_BLOB_WANT_LEN 40
+#define HL_BLOB_HDR 40
 
 /* TAI64N label of the current time (12 bytes) for handshake message 1. */
 void hl_tai64n_now(uint8_t out[12]);

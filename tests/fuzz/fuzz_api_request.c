@@ -12,6 +12,7 @@
 #include "api_fastjson.h"
 #include "api_request.h"
 #include "entry.h"
+#include "entryref.h"
 #include "err.h"
 #include "limits.h"
 #include "text.h"
@@ -53,15 +54,32 @@ static int same_str(const char *a, const char *b)
 static void check_valid(const hl_api_request *r)
 {
 	CHECK(r->json && json_is_object(r->json));
-	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_EXPORT);
+	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_ACK);
 	CHECK(r->name && strcmp(json_string_value(json_object_get(r->json, "cmd")), r->name) == 0);
 	check_field(r, "cmd", json_string_value(json_object_get(r->json, "cmd")));
 	switch (r->cmd) {
 	case HL_API_STATUS:
-	case HL_API_INBOX:
 		CHECK(json_object_size(r->json) == 1);
 		CHECK(!r->peer && !r->text);
 		return;
+	case HL_API_INBOX: {
+		json_t *u = json_object_get(r->json, "unacked");
+		CHECK(!u || json_is_boolean(u));
+		CHECK(r->unacked == json_is_true(u));
+		CHECK(json_object_size(r->json) == 1u + (u != NULL));
+		CHECK(!r->peer && !r->text);
+		return;
+	}
+	case HL_API_ACK: {
+		hl_entryref ref;
+		CHECK(r->entry && hl_entryref_parse(r->entry, &ref) == 0);
+		check_field(r, "entry", r->entry);
+		CHECK(r->note && strlen(r->note) == r->note_len && r->note_len <= HL_MAX_BODY);
+		CHECK(hl_text_valid((const uint8_t *)r->note, r->note_len));
+		CHECK(json_object_size(r->json) == 2u + (json_object_get(r->json, "note") != NULL));
+		CHECK(!r->peer && !r->text);
+		return;
+	}
 	default:
 		break;
 	}
@@ -77,7 +95,12 @@ static void check_valid(const hl_api_request *r)
 		CHECK(r->lang && hl_lang_valid(r->lang, strlen(r->lang)));
 		CHECK(r->exercise == 0 || r->exercise == 1);
 		CHECK(r->exercise == json_is_true(json_object_get(r->json, "exercise")));
-		CHECK(json_object_size(r->json) <= 6);
+		check_field(r, "reply_to", r->reply_to);
+		if (r->reply_to) {
+			hl_entryref ref;
+			CHECK(hl_entryref_parse(r->reply_to, &ref) == 0);
+		}
+		CHECK(json_object_size(r->json) <= 7);
 		break;
 	case HL_API_REPORT:
 		CHECK(r->has_since == (json_object_get(r->json, "since_ms") != NULL));
@@ -123,6 +146,14 @@ static char *rebuild(const hl_api_request *r)
 					  json_string(hl_precedence_name(r->precedence))) == 0);
 		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
 		CHECK(json_object_set_new(o, "exercise", json_boolean(r->exercise)) == 0);
+		if (r->reply_to)
+			CHECK(json_object_set_new(o, "reply_to", json_string(r->reply_to)) == 0);
+	}
+	if (r->cmd == HL_API_INBOX && r->unacked)
+		CHECK(json_object_set_new(o, "unacked", json_true()) == 0);
+	if (r->cmd == HL_API_ACK) {
+		CHECK(json_object_set_new(o, "entry", json_string(r->entry)) == 0);
+		CHECK(json_object_set_new(o, "note", json_stringn(r->note, r->note_len)) == 0);
 	}
 	if (r->cmd == HL_API_REPORT && r->has_since)
 		CHECK(json_object_set_new(o, "since_ms", json_integer((json_int_t)r->since_ms)) == 0);
@@ -145,7 +176,9 @@ static void check_same(const hl_api_request *a, const hl_api_request *b)
 	CHECK(a->cmd == b->cmd && same_str(a->name, b->name) && same_str(a->peer, b->peer));
 	CHECK(a->text_len == b->text_len && same_str(a->text, b->text));
 	CHECK(a->precedence == b->precedence && same_str(a->lang, b->lang));
-	CHECK(a->exercise == b->exercise);
+	CHECK(a->exercise == b->exercise && same_str(a->reply_to, b->reply_to));
+	CHECK(a->unacked == b->unacked && same_str(a->entry, b->entry) && a->note_len == b->note_len &&
+	      same_str(a->note, b->note));
 	CHECK(a->has_since == b->has_since && a->since_ms == b->since_ms);
 	CHECK(a->export_kind == b->export_kind && same_str(a->from, b->from) &&
 	      same_str(a->to, b->to));

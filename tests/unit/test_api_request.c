@@ -220,6 +220,64 @@ static void test_simple_commands(void **state)
 
 /* The fast reader takes flat objects of ASCII strings (with the simple
  * escapes) and gives jansson's object; every other shape it declines. */
+/* H4: ack, inbox --unacked, send's reply_to. The fast reader takes the
+ * flat string requests (ack, reply_to); "unacked": true goes to jansson. */
+static void test_watch_requests(void **state)
+{
+	hl_api_request r;
+	char err[300];
+
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"ack\",\"entry\":\"moscow#3\"}", &r, err), 0);
+	assert_int_equal(r.cmd, HL_API_ACK);
+	assert_string_equal(r.entry, "moscow#3");
+	assert_string_equal(r.note, "");
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"ack\",\"entry\":\"washington#5@moscow\",\"note\":"
+			       "\"\\u043f\\u0440\\u0438\\u043d\\u044f\\u043b\"}", &r, err), 0);
+	assert_string_equal(r.entry, "washington#5@moscow");
+	assert_int_equal(r.note_len, 12);
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"ack\",\"entry\":\"DEADBEEF01\"}", &r, err), 0);
+	hl_api_request_free(&r);
+	refused("{\"cmd\":\"ack\"}", "ack: ");
+	refused("{\"cmd\":\"ack\",\"entry\":3}", "ack: ");
+	refused("{\"cmd\":\"ack\",\"entry\":\"moscow\"}", "ack: entry must name an entry");
+	refused("{\"cmd\":\"ack\",\"entry\":\"moscow#0\"}", "ack: entry must name an entry");
+	refused("{\"cmd\":\"ack\",\"entry\":\"abc123\"}", "ack: entry must name an entry");
+	refused("{\"cmd\":\"ack\",\"entry\":\"moscow#3\",\"note\":\"a\\u001bb\"}", "ack: note must be");
+	refused("{\"cmd\":\"ack\",\"entry\":\"moscow#3\",\"by\":\"x\"}",
+		"ack: 1 object item(s) left unpacked: by");
+
+	assert_int_equal(parse("{\"cmd\":\"inbox\",\"unacked\":true}", &r, err), 0);
+	assert_int_equal(r.cmd, HL_API_INBOX);
+	assert_int_equal(r.unacked, 1);
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"inbox\",\"unacked\":false}", &r, err), 0);
+	assert_int_equal(r.unacked, 0);
+	hl_api_request_free(&r);
+	refused("{\"cmd\":\"inbox\",\"unacked\":\"yes\"}", "inbox: unacked must be true or false");
+	refused("{\"cmd\":\"inbox\",\"peer\":\"m\"}", "inbox: 1 object item(s) left unpacked: peer");
+
+	assert_int_equal(parse("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"reply_to\":\"m#2\"}",
+			       &r, err), 0);
+	assert_string_equal(r.reply_to, "m#2");
+	hl_api_request_free(&r);
+	assert_int_equal(parse("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\"}", &r, err), 0);
+	assert_null(r.reply_to);
+	hl_api_request_free(&r);
+	refused("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"reply_to\":\"m#\"}",
+		"send: reply_to must name an entry");
+	refused("{\"cmd\":\"send\",\"peer\":\"m\",\"text\":\"x\",\"reply_to\":7}", "send: ");
+
+	/* The fast reader gives jansson's object for these, or declines. */
+	const char *flat = "{\"cmd\":\"ack\",\"entry\":\"moscow#3\",\"note\":\"ok\"}";
+	json_t *f = hl_api_fastjson(flat, strlen(flat));
+	assert_non_null(f);
+	json_decref(f);
+	assert_null(hl_api_fastjson("{\"cmd\":\"inbox\",\"unacked\":true}", 31));
+}
+
 static void test_fastjson(void **state)
 {
 	(void)state;
@@ -284,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_report),
 		cmocka_unit_test(test_simple_commands),
+		cmocka_unit_test(test_watch_requests),
 		cmocka_unit_test(test_fastjson),
 		cmocka_unit_test(test_shape),
 	};

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "entry.h"
 #include "err.h"
 #include "keys.h"
 
@@ -130,6 +131,69 @@ static void test_good_round_trip(void **state)
 	assert_int_equal(b->n_endpoints, 0);
 	assert_null(hl_config_peer(c, "Moscow"));
 	assert_null(hl_config_peer(c, "nobody"));
+	free(c);
+}
+
+/* H4: AckDeadlines, CheckIn (one clause a line, lines combined) and
+ * CheckInDeadline; the errors name the line; ';' on a CheckIn line would
+ * silently cut the schedule, so it is refused. */
+static void load_text(const char *text, hl_config *c, int want_ok, const char *want_err)
+{
+	char path[128], err[512];
+
+	snprintf(path, sizeof path, "%s/watch.conf", tmpdir);
+	write_conf(path, text);
+	int rc = hl_config_load(path, c, err, sizeof err);
+	if (want_ok && rc != 0)
+		fail_msg("load: %d %s", rc, err);
+	if (!want_ok) {
+		assert_int_equal(rc, HL_ERR_CONFIG);
+		if (!strstr(err, want_err))
+			fail_msg("error '%s' lacks '%s'", err, want_err);
+	}
+}
+
+#define WATCH_HEAD "[Station]\nName = w\nPrivateKeyFile = k\nStateDir = s\n"
+
+static void test_watch_keys(void **state)
+{
+	hl_config *c = new_cfg();
+	char buf[HL_SCHEDULE_STRLEN];
+	(void)state;
+
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\n", c, 1, NULL);
+	assert_int_equal(c->ack_deadlines.ms[HL_PREC_FLASH], 180000);
+	assert_int_equal(c->ack_deadlines.ms[HL_PREC_ROUTINE], 86400000);
+	assert_int_equal(c->peers[0].checkin_deadline_ms, 600000);
+	assert_int_equal(c->peers[0].checkin.nclauses + c->peers[0].checkin.every_ms, 0);
+
+	load_text(WATCH_HEAD "AckDeadlines = flash=4s, immediate=1m\n[Peer m]\nPublicKey = @PK1@\n"
+		  "CheckIn = Mon-Fri 09:00,17:00 UTC\nCheckIn = Sat 12:00\nCheckInDeadline = 5m\n",
+		  c, 1, NULL);
+	assert_int_equal(c->ack_deadlines.ms[HL_PREC_FLASH], 4000);
+	assert_int_equal(c->ack_deadlines.ms[HL_PREC_IMMEDIATE], 60000);
+	assert_int_equal(c->ack_deadlines.ms[HL_PREC_PRIORITY], 3 * 3600000);
+	assert_int_equal(c->peers[0].checkin_deadline_ms, 300000);
+	assert_int_equal(hl_schedule_format(&c->peers[0].checkin, buf, sizeof buf), 0);
+	assert_string_equal(buf, "Mon-Fri 09:00,17:00 UTC; Sat 12:00 UTC");
+
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\nCheckIn = every 3s\n", c, 1, NULL);
+	assert_int_equal(c->peers[0].checkin.every_ms, 3000);
+
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\nCheckIn = Mon 09:00 ; Sat 12:00\n", c, 0,
+		  ":7: CheckIn: ';' would start a comment here");
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\nCheckIn = Mon-Fri 09:00\nCheckIn = Fri 09:00\n",
+		  c, 0, ":8: CheckIn: ");
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\nCheckIn = Mon 09:00 KST\n", c, 0,
+		  ":7: CheckIn: ");
+	load_text(WATCH_HEAD "AckDeadlines = flash=1h,immediate=1m\n", c, 0, ":5: AckDeadlines: ");
+	load_text(WATCH_HEAD "AckDeadlines = flush=1m\n", c, 0, ":5: AckDeadlines: ");
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\nCheckInDeadline = 0s\n", c, 0,
+		  ":7: CheckInDeadline: ");
+	/* CheckInDeadline takes a comment like any key. */
+	load_text(WATCH_HEAD "[Peer m]\nPublicKey = @PK1@\nCheckInDeadline = 2m ; two minutes\n", c, 1,
+		  NULL);
+	assert_int_equal(c->peers[0].checkin_deadline_ms, 120000);
 	free(c);
 }
 
@@ -511,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_watch_keys),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -78,6 +78,10 @@ static const char EXPECTED[] =
 	"hotline_alarms_open{peer=\"moscow\",kind=\"clock-skew\"} 0\n"
 	"hotline_alarms_open{peer=\"moscow\",kind=\"store\"} 0\n"
 	"hotline_alarms_open{peer=\"moscow\",kind=\"quota\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"ack-overdue\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"unacknowledged\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"checkin-missed\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"attachment\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"line-down\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"path-down\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"test-missed\"} 0\n"
@@ -85,7 +89,11 @@ static const char EXPECTED[] =
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"equivocation\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"clock-skew\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"store\"} 0\n"
-	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"quota\"} 0\n";
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"quota\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"ack-overdue\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"unacknowledged\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"checkin-missed\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"attachment\"} 0\n";
 
 typedef struct {
 	char dir[256];

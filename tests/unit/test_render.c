@@ -9,6 +9,7 @@
 static int fails;
 
 static void entry_case(void);
+static void ack_cases(void);
 static void chk(const char *name, const char *in, size_t len, int ml, const char *want)
 {
 	char *o = hl_render_clean(in, len, ml);
@@ -45,6 +46,7 @@ int main(void)
 	hl_render_time(INT64_MIN, t, sizeof t); chk("t-min", t, strlen(t), 0, "(bad time -9223372036854775808)");
 	hl_render_time(INT64_MAX, t, sizeof t); chk("t-max", t, strlen(t), 0, "(bad time 9223372036854775807)");
 	entry_case();
+	ack_cases();
 	return fails != 0;
 }
 
@@ -88,4 +90,52 @@ static void entry_case(void)
 	}
 	json_decref(e);
 	free(buf);
+}
+
+/* One entry rendered: it must contain want (and never a control byte). */
+static void render_has(const char *name, const char *json, const char *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *e = json_loads(json, 0, NULL);
+	int rc = f && e ? hl_render_entry(f, e) : -1;
+	if (f)
+		fclose(f);
+	if (rc < 0 || !buf || !strstr(buf, want) || memchr(buf, 0x1b, len)) {
+		printf("FAIL: %s: want '%s' in '%s'\n", name, want, buf ? buf : "(null)");
+		fails++;
+	} else {
+		printf("PASS: %s\n", name);
+	}
+	json_decref(e);
+	free(buf);
+}
+
+/* The watch's states in the header line, the references under it. */
+static void ack_cases(void)
+{
+	render_has("own delivered, not acknowledged",
+		   "{\"author\":\"washington\",\"own\":true,\"seq\":5,\"kind\":\"MESSAGE\",\"precedence\":\"flash\","
+		   "\"receipted\":true,\"text\":\"x\",\"ack\":{\"state\":\"overdue\",\"overdue_ms\":120000}}",
+		   "FLASH  -  -  [delivered, NOT ACKNOWLEDGED, overdue 2m]");
+	render_has("own not delivered",
+		   "{\"author\":\"washington\",\"own\":true,\"seq\":5,\"kind\":\"MESSAGE\",\"precedence\":\"flash\","
+		   "\"receipted\":false,\"text\":\"x\",\"ack\":{\"state\":\"overdue\",\"overdue_ms\":120000}}",
+		   "[NOT DELIVERED (no receipt), ack overdue 2m]");
+	render_has("peer's, ack due",
+		   "{\"author\":\"moscow\",\"own\":false,\"seq\":3,\"kind\":\"MESSAGE\",\"precedence\":\"flash\","
+		   "\"time_ms\":0,\"stored_ms\":5,\"text\":\"x\",\"ack\":{\"state\":\"waiting\",\"remaining_ms\":130000}}",
+		   "]  [ACK DUE in 2m10s]");
+	render_has("acknowledged, with the note",
+		   "{\"author\":\"washington\",\"own\":true,\"seq\":5,\"kind\":\"MESSAGE\",\"precedence\":\"flash\","
+		   "\"receipted\":true,\"text\":\"x\",\"ack\":{\"state\":\"acked\",\"by\":\"ivanov\",\"at_ms\":1795780987000,"
+		   "\"ack_ref\":\"moscow#4\",\"note\":\"on it\\u001b[2J\"}}",
+		   "    ack: moscow#4: on it");
+	render_has("a reply's reference",
+		   "{\"author\":\"moscow\",\"own\":false,\"seq\":6,\"kind\":\"MESSAGE\",\"precedence\":\"routine\","
+		   "\"text\":\"x\",\"refs\":[\"washington#1@moscow\"]}", "    re: washington#1@moscow\n");
+	render_has("an ACK's reference",
+		   "{\"author\":\"moscow\",\"own\":false,\"seq\":6,\"kind\":\"ACK\",\"precedence\":\"flash\","
+		   "\"text\":\"\",\"refs\":[\"washington#1@moscow\"]}", "    acknowledges: washington#1@moscow\n");
 }

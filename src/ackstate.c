@@ -1,0 +1,137 @@
+/* ackstate.c — acknowledgement states in words and in urgency order, from
+ * the JSON the daemon gives (no daemon state: the CLI and tests use it). */
+#include "ackstate.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "entry.h"
+
+int hl_ack_needed(int kind)
+{
+	return kind == HL_KIND_MESSAGE || kind == HL_KIND_NOTICE || kind == HL_KIND_CHECKIN;
+}
+
+void hl_ack_span(uint64_t ms, char *out, size_t size)
+{
+	uint64_t s = ms / 1000u;
+
+	if (s < 60)
+		snprintf(out, size, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(out, size, s % 60 ? "%llum%02llus" : "%llum", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	else if (s < 86400)
+		snprintf(out, size, (s / 60) % 60 ? "%lluh%02llum" : "%lluh",
+			 (unsigned long long)(s / 3600), (unsigned long long)((s / 60) % 60));
+	else
+		snprintf(out, size, (s / 3600) % 24 ? "%llud%lluh" : "%llud",
+			 (unsigned long long)(s / 86400), (unsigned long long)((s / 3600) % 24));
+}
+
+static uint64_t u64_of(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* "2026-11-27 12:03:07Z" of a Unix time in ms. */
+static void when(uint64_t ms, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000u);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+/* Keeps only characters that cannot drive a terminal (the operator name
+ * comes from the peer's signed entry). */
+static void safe_copy(char *dst, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s && n + 1 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		dst[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
+void hl_ack_describe(const json_t *entry, char *out, size_t size)
+{
+	const json_t *ack = json_object_get(entry, "ack");
+	const char *state = json_string_value(json_object_get(ack, "state"));
+	int own = json_is_true(json_object_get(entry, "own"));
+	int receipted = json_is_true(json_object_get(entry, "receipted"));
+	char span[32], at[40], by[72];
+
+	if (size)
+		out[0] = '\0';
+	if (!json_is_object(ack) || !state || !size)
+		return;
+	if (strcmp(state, "acked") == 0) {
+		safe_copy(by, sizeof by, json_string_value(json_object_get(ack, "by")));
+		when(u64_of(ack, "at_ms"), at, sizeof at);
+		snprintf(out, size, "acknowledged by %s %s", by[0] ? by : "?", at);
+		return;
+	}
+	if (strcmp(state, "overdue") == 0) {
+		hl_ack_span(u64_of(ack, "overdue_ms"), span, sizeof span);
+		if (!own)
+			snprintf(out, size, "ACK OVERDUE %s", span);
+		else if (receipted)
+			snprintf(out, size, "delivered, NOT ACKNOWLEDGED, overdue %s", span);
+		else
+			snprintf(out, size, "NOT DELIVERED (no receipt), ack overdue %s", span);
+		return;
+	}
+	if (strcmp(state, "waiting") == 0) {
+		hl_ack_span(u64_of(ack, "remaining_ms"), span, sizeof span);
+		if (!own)
+			snprintf(out, size, "ACK DUE in %s", span);
+		else if (receipted)
+			snprintf(out, size, "delivered, awaiting acknowledgement, due in %s", span);
+		else
+			snprintf(out, size, "stored, not yet receipted, ack due in %s", span);
+		return;
+	}
+	snprintf(out, size, own ? "no acknowledgement on record" : "ACK not tracked");
+}
+
+static int prec_rank(const json_t *e)
+{
+	const char *p = json_string_value(json_object_get(e, "precedence"));
+	int r = p ? hl_precedence_parse(p) : -1;
+
+	return r < 0 ? -1 : r;
+}
+
+int hl_ack_urgency_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const json_t *ax = json_object_get(x, "ack"), *ay = json_object_get(y, "ack");
+	const char *sx = json_string_value(json_object_get(ax, "state"));
+	const char *sy = json_string_value(json_object_get(ay, "state"));
+	int ox = sx && strcmp(sx, "overdue") == 0, oy = sy && strcmp(sy, "overdue") == 0;
+	int px = prec_rank(x), py = prec_rank(y);
+	uint64_t dx = u64_of(ax, "due_ms"), dy = u64_of(ay, "due_ms");
+	const char *nx = json_string_value(json_object_get(x, "peer"));
+	const char *ny = json_string_value(json_object_get(y, "peer"));
+	int c;
+
+	if (ox != oy)
+		return ox ? -1 : 1;
+	if (px != py)
+		return px > py ? -1 : 1;
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	c = strcmp(nx ? nx : "", ny ? ny : "");
+	if (c)
+		return c;
+	dx = u64_of(x, "seq");
+	dy = u64_of(y, "seq");
+	return dx < dy ? -1 : dx > dy;
+}

@@ -1,0 +1,33 @@
+/* ackstate.h — what the watch shows about acknowledgements, pure: which
+ * kinds need a human ACK, the state words of an entry's "ack" object
+ * (docs/API.md), and the most-urgent-first order of `inbox --unacked`. */
+#ifndef HL_ACKSTATE_H
+#define HL_ACKSTATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* 1 for MESSAGE, NOTICE and CHECKIN (exercises too): a person must answer. */
+int hl_ack_needed(int kind);
+
+/* A span for people: "45s", "2m10s", "3h05m", "2d4h". */
+void hl_ack_span(uint64_t ms, char *out, size_t size);
+
+/* The state an entry (docs/API.md ENTRY with its "ack") is in, as the
+ * bracketed words of `hotline log`/`inbox`, without the brackets:
+ *   own:    "acknowledged by ivanov 2026-11-27 12:03:07Z",
+ *           "delivered, NOT ACKNOWLEDGED, overdue 2m",
+ *           "delivered, awaiting acknowledgement, due in 1m10s",
+ *           "NOT DELIVERED (no receipt), ack overdue 2m",
+ *           "stored, not yet receipted, ack due in 1m10s";
+ *   peer's: "ACK DUE in 2m10s", "ACK OVERDUE 1m", "acknowledged by ...".
+ * "" for an entry without an "ack" object. */
+void hl_ack_describe(const json_t *entry, char *out, size_t size);
+
+/* qsort order of `inbox --unacked` over json_t * items: overdue first,
+ * then higher precedence, then earlier due, then peer and seq. */
+int hl_ack_urgency_cmp(const void *a, const void *b);
+
+#endif
