@@ -172,7 +172,8 @@ static void read_entry(hl_con_entry *ce, json_t *o)
 			 (long long)json_integer_value(json_object_get(o, "seq")));
 	const json_t *ack = json_object_get(o, "ack");
 	const char *st = json_string_value(json_object_get(ack, "state"));
-	if (st) {
+	/* "untracked" (no deadline known) shows no ack column. */
+	if (st && strcmp(st, "untracked") != 0) {
 		ce->ack = strcmp(st, "acked") == 0 ? HL_CON_ACK_ACKED :
 			  strcmp(st, "overdue") == 0 ? HL_CON_ACK_OVERDUE : HL_CON_ACK_WAITING;
 		ce->due_ms = (int64_t)json_integer_value(json_object_get(ack, "due_ms"));
