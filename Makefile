@@ -8,6 +8,8 @@ V ?= 0
 
 PKGS := libsodium sqlite3 libuv jansson inih libseccomp
 TEST_PKGS := cmocka
+# The console's screen (hotline only; hotlined links no curses).
+CURSES_PKG := ncursesw
 
 # CFLAGS/LDFLAGS are the user's (optimisation, debug); the project's own
 # flags live in HL_CFLAGS/HL_LDFLAGS so `make CFLAGS=-O0` keeps the warnings.
@@ -35,6 +37,8 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS))
+CURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(CURSES_PKG))
+CURSES_LIBS := $(shell $(PKG_CONFIG) --libs $(CURSES_PKG))
 
 ifeq ($(V),0)
 Q := @
@@ -46,9 +50,11 @@ endif
 
 MAINS := src/hotline.c src/hotlined.c
 CMD_SRCS := $(wildcard src/cmd_*.c)
-LIB_SRCS := $(filter-out $(MAINS) $(CMD_SRCS),$(wildcard src/*.c))
+CURSES_SRCS := src/console_view.c
+LIB_SRCS := $(filter-out $(MAINS) $(CMD_SRCS) $(CURSES_SRCS),$(wildcard src/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 CMD_OBJS := $(CMD_SRCS:src/%.c=$(BUILD)/obj/%.o)
+CURSES_OBJS := $(CURSES_SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libhotline.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -62,11 +68,13 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
+$(CURSES_OBJS) $(BUILD)/obj/cmd_console.o: HL_CFLAGS += $(CURSES_CFLAGS)
+
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/hotline: $(BUILD)/obj/hotline.o $(CMD_OBJS) $(LIB)
-	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/obj/hotline.o $(CMD_OBJS) $(LIB) $(PKG_LIBS)
+$(BUILD)/hotline: $(BUILD)/obj/hotline.o $(CMD_OBJS) $(CURSES_OBJS) $(LIB)
+	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/obj/hotline.o $(CMD_OBJS) $(CURSES_OBJS) $(LIB) $(PKG_LIBS) $(CURSES_LIBS)
 
 $(BUILD)/hotlined: $(BUILD)/obj/hotlined.o $(LIB)
 	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)

@@ -9,7 +9,7 @@ _hotline_commands()
 {
 	local cmds
 	cmds=$("$1" --help 2>/dev/null | awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f { print $1 }')
-	printf '%s\n' "${cmds:-status send inbox ack log export report test keygen pubkey verify help}"
+	printf '%s\n' "${cmds:-status send inbox ack attachment log export report test keygen pubkey verify doctor console help}"
 }
 
 # Peer names in the configuration file, if it is readable.

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "api_events.h"
 #include "api_json.h"
 #include "api_request.h"
 #include "blob.h"
@@ -40,6 +41,8 @@ typedef struct api_client {
 	int reading;   /* the pipe is being read (stopped while a line waits) */
 	int closed;    /* handle closed or closing */
 	int freed_handle;
+	int subscribed; /* the connection carries events only (api_events.c) */
+	int overflowed; /* a subscriber sent the overflow event: nothing more */
 	hl_export *exp;  /* an export streaming to this client */
 	struct api_client *next;
 } api_client;
@@ -49,6 +52,8 @@ struct hl_api {
 	uv_pipe_t server;
 	api_client *clients;
 	unsigned n_clients;
+	unsigned n_subscribed;
+	hl_api_events *events;
 	int stopped;
 };
 
@@ -77,6 +82,8 @@ static void maybe_free(api_client *c)
 		}
 	}
 	api->n_clients--;
+	if (c->subscribed)
+		api->n_subscribed--;
 	hl_export_free(c->exp);
 	hl_buf_free(&c->in);
 	hl_buf_free(&c->out);
@@ -196,7 +203,7 @@ static void on_idle(uv_timer_t *t)
 	uint64_t idle = c->api->d->cfg->api_idle_timeout_ms, now = uv_now(t->loop);
 	if (c->closed)
 		return;
-	int waiting = c->busy || c->inflight;
+	int waiting = c->busy || c->inflight || (c->subscribed && !c->overflowed);
 	if (waiting || now - c->last_ms < idle) {
 		uv_timer_start(&c->idle, on_idle, waiting ? idle : idle - (now - c->last_ms), 0);
 		return;
@@ -534,6 +541,75 @@ static void do_report(api_client *c, const hl_api_request *r)
 		reply(c, rep);
 }
 
+/* From here the connection carries events only; what the client still
+ * sends is read (so its close is noticed) and ignored. */
+static void do_subscribe(api_client *c)
+{
+	hl_api *api = c->api;
+	if (!api->events && !(api->events = hl_api_events_new(api->d))) {
+		reply_error(c, "subscribe: out of memory");
+		return;
+	}
+	reply(c, json_pack("{s:b, s:b}", "ok", 1, "subscribed", 1));
+	if (!c->subscribed)
+		api->n_subscribed++;
+	c->subscribed = 1;
+}
+
+hl_api_events *hl_api_events_of(hl_daemon *d)
+{
+	return d->api && d->api->n_subscribed ? d->api->events : NULL;
+}
+
+static const char overflow_line[] = "{\"event\":\"overflow\"}\n";
+
+static void on_overflow_shutdown(uv_shutdown_t *req, int status)
+{
+	api_client *c = req->data;
+	(void)status;
+	free(req);
+	client_close(c);
+}
+
+/* Closing at once would cancel the queued writes and cut a line in half:
+ * the backlog (at most HL_API_EVENT_QUEUE_MAX) and the overflow line drain
+ * first, then the shutdown closes it. One that never drains is closed as
+ * idle (ApiIdleTimeout). */
+static void overflow_close(api_client *c, const char *why)
+{
+	hl_log(HL_LOG_WARN, "API subscriber %s: %s; closed", c->operator_name, why);
+	c->overflowed = 1;
+	reply_raw(c, overflow_line, sizeof overflow_line - 1);
+	flush_out(c);
+	uv_shutdown_t *req = malloc(sizeof *req);
+	if (req) {
+		req->data = c;
+		if (uv_shutdown(req, (uv_stream_t *)&c->pipe, on_overflow_shutdown) == 0)
+			return;
+		free(req);
+	}
+	client_close(c);
+}
+
+void hl_api_publish(hl_daemon *d, const char *line, size_t n, int flush, int overflow)
+{
+	if (!d->api)
+		return;
+	for (api_client *c = d->api->clients; c; c = c->next) {
+		if (!c->subscribed || c->overflowed || c->closed)
+			continue;
+		size_t queued = c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
+		if (overflow || queued + n > HL_API_EVENT_QUEUE_MAX) {
+			overflow_close(c, overflow ? "too many events in one moment" :
+				 "more than 1 MiB of events not taken");
+			continue;
+		}
+		reply_raw(c, line, n);
+		if (flush)
+			flush_out(c);
+	}
+}
+
 /* Shape, types and ranges are api_request.c's (fuzzed on its own); what
  * needs the daemon — is the peer configured — is checked here. */
 static void handle(api_client *c, const hl_api_request *r)
@@ -575,6 +651,9 @@ static void handle(api_client *c, const hl_api_request *r)
 	case HL_API_ATTACHMENT:
 		reply(c, hl_blob_api(d, r));
 		break;
+	case HL_API_SUBSCRIBE:
+		do_subscribe(c);
+		break;
 	case HL_API_NONE:
 		reply_error(c, "unknown command");
 		break;
@@ -606,7 +685,7 @@ static void process(api_client *c)
 	char err[300];
 	size_t off = 0; /* consumed once at the end: a memmove per request was quadratic */
 
-	while (!c->busy && !c->closed) {
+	while (!c->busy && !c->closed && !c->subscribed) {
 		const uint8_t *line = c->in.p + off;
 		size_t avail = c->in.len - off;
 		const uint8_t *nl = memchr(line, '\n', avail);
@@ -641,6 +720,8 @@ static void process(api_client *c)
 		off += n + 1;
 	}
 	hl_buf_consume(&c->in, off);
+	if (c->subscribed)
+		hl_buf_reset(&c->in);
 	update_reading(c);
 }
 
@@ -792,6 +873,8 @@ void hl_api_stop(hl_daemon *d)
 
 void hl_api_free(hl_daemon *d)
 {
+	if (d->api)
+		hl_api_events_free(d->api->events);
 	free(d->api);
 	d->api = NULL;
 }

@@ -27,6 +27,7 @@ static const struct {
 	{ "attach-begin", HL_API_ATTACH_BEGIN }, { "attach-chunk", HL_API_ATTACH_CHUNK },
 	{ "attachment", HL_API_ATTACHMENT },
 	{ "ack", HL_API_ACK },
+	{ "subscribe", HL_API_SUBSCRIBE },
 };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -296,6 +297,7 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 	case HL_API_INBOX:
 		return parse_inbox(req, r, err, errlen);
 	case HL_API_STATUS:
+	case HL_API_SUBSCRIBE:
 		return only_fields(req, r, "{s?o}", err, errlen);
 	case HL_API_NONE:
 		break;

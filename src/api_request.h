@@ -20,7 +20,8 @@ typedef enum {
 	HL_API_ATTACH_BEGIN,     /* attachments (blob.c) */
 	HL_API_ATTACH_CHUNK,
 	HL_API_ATTACHMENT,
-	HL_API_ACK
+	HL_API_ACK,
+	HL_API_SUBSCRIBE
 } hl_api_cmd;
 
 typedef struct {

@@ -31,5 +31,6 @@ int hl_cmd_attachment(const hl_cli *cli, int argc, char **argv);
 int hl_attach_upload(const hl_cli *cli, const char *peer, const char *path, char hex[65]);
 int hl_cmd_ack(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_handover(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_console(const hl_cli *cli, int argc, char **argv);
 
 #endif

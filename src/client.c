@@ -224,13 +224,13 @@ void hl_client_print_error(const char *msg)
 	free(clean);
 }
 
-int hl_client_open(const hl_cli *cli, int *fd)
+int hl_client_socket_path(const hl_cli *cli, char *out, size_t outlen)
 {
 	const char *path = cli->config_path ? cli->config_path : HL_DEFAULT_CONFIG;
 	char err[HL_MAX_PATH + 512] = "";
 	int rc;
 
-	*fd = -1;
+	out[0] = '\0';
 	hl_config *cfg = calloc(1, sizeof *cfg);
 	if (!cfg) {
 		hl_client_print_error("out of memory");
@@ -244,8 +244,20 @@ int hl_client_open(const hl_cli *cli, int *fd)
 		free(cfg);
 		return 1;
 	}
-	rc = hl_client_connect(cfg->socket_path, fd, err, sizeof err);
+	snprintf(out, outlen, "%s", cfg->socket_path);
 	free(cfg);
+	return 0;
+}
+
+int hl_client_open(const hl_cli *cli, int *fd)
+{
+	char err[HL_MAX_PATH + 512] = "", sock[HL_MAX_PATH + 1];
+	int rc;
+
+	*fd = -1;
+	if (hl_client_socket_path(cli, sock, sizeof sock) != 0)
+		return 1;
+	rc = hl_client_connect(sock, fd, err, sizeof err);
 	if (rc < 0) {
 		hl_client_print_error(err);
 		return 1;

@@ -27,6 +27,9 @@ int hl_client_recv(int fd, json_t **reply, char *err, size_t errlen);
 /* The daemon's "error" sentence when reply has "ok": false; NULL when ok. */
 const char *hl_client_reply_error(const json_t *reply);
 
+/* For the CLI: the configuration's Socket (cli->config_path, NULL =
+ * default) in out. Returns 0, or 1 with the reason printed on stderr. */
+int hl_client_socket_path(const hl_cli *cli, char *out, size_t outlen);
 /* For the CLI: loads the config (cli->config_path, NULL = default) and
  * connects. Returns the exit status: 0 with *fd open, or 1 with the reason
  * printed on stderr. */

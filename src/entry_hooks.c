@@ -5,11 +5,14 @@
 #include "blob.h"
 #include "watch.h"
 
+#include "api_events.h"
+
 int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 			 uint64_t stored_ms, int own)
 {
 	if (!own)
 		hl_linktest_on_entry(l, e, hash);
+	hl_api_event_entry(l, e, hash, own);
 	int rc = hl_blob_on_entry(l, e, own);
 	if (rc < 0)
 		return rc;

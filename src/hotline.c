@@ -43,6 +43,8 @@ static const command commands[] = {
 	  "what the next shift needs: alarms, unacknowledged, replies due, outages", 0 },
 	{ "doctor", hl_cmd_doctor, "[--no-handshake] [--json]",
 	  "check the station: config, key files, state dir, clock, daemon, peers", 0 },
+	{ "console", hl_cmd_console, "",
+	  "the operator screen: lines, inbox, acks, compose, alarms (live)", 0 },
 	{ "help", NULL, "[COMMAND]", "show this help, or a command's", 0 },
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -99,6 +101,13 @@ static void command_help(const command *c)
 		       "Writes a signed ACK naming you as the operator; --note adds a text.\n"
 		       "Refused for this station's own entries, for kinds that need no\n"
 		       "acknowledgement, and for entries already acknowledged.\n");
+	if (strcmp(c->name, "console") == 0)
+		printf("\nA full-screen view for the station's watch, updated live from the\n"
+		       "daemon: every line's state, path, RTT and alarms; the inbox with\n"
+		       "precedence colours and ack countdowns. Keys: Up/Down select, Enter\n"
+		       "open, a acknowledge, c compose, r refresh, ? help, q quit. A new\n"
+		       "FLASH or an overdue ack rings the bell and shows a red banner.\n"
+		       "Works in 80x24 and in any UTF-8 locale.\n");
 	printf("\nSee hotline(1).\n");
 }
 

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "api_events.h"
 #include "err.h"
 #include "events.h"
 #include "log.h"
@@ -26,10 +27,10 @@ void hl_supervise_alarm(hl_line *l, int kind, int path, int on, const char *text
 	hl_alarms *a = l->d->alarms;
 	if (!a)
 		return;
-	if (on)
-		hl_alarm_raise(a, l->line_id, l->peer->name, kind, path, text);
-	else
-		hl_alarm_clear(a, l->line_id, l->peer->name, kind, path);
+	int changed = on ? hl_alarm_raise(a, l->line_id, l->peer->name, kind, path, text) :
+			   hl_alarm_clear(a, l->line_id, l->peer->name, kind, path);
+	if (changed == 1)
+		hl_api_event_alarm(l, kind, path, on, text);
 }
 
 static void line_updown(hl_line *l, uint64_t now, int up)
@@ -38,6 +39,7 @@ static void line_updown(hl_line *l, uint64_t now, int up)
 	if (up != l->was_up) {
 		l->was_up = up;
 		hl_supervise_event(l, up ? HL_EV_LINE_UP : HL_EV_LINE_DOWN, up ? l->active : -1, 0, NULL);
+		hl_api_event_line(l);
 	}
 	if (up) {
 		l->down_since_ms = 0;

@@ -196,6 +196,8 @@ static void test_simple_commands(void **state)
 		{ " {\"cmd\" : \"inbox\"} ", HL_API_INBOX },
 		{ "{\"cmd\":\"log\",\"peer\":\"moscow\"}", HL_API_LOG },
 		{ "{\"peer\":\"moscow\",\"cmd\":\"test\"}", HL_API_TEST },
+		{ "{\"cmd\":\"subscribe\"}", HL_API_SUBSCRIBE },
+		{ "{\"cmd\":\"subscrib\\u0065\"}", HL_API_SUBSCRIBE }, /* an escape: read by jansson */
 	};
 	hl_api_request r;
 	char err[300];
@@ -209,6 +211,10 @@ static void test_simple_commands(void **state)
 	refused("{\"cmd\":\"status\",\"verbose\":true}",
 		"status: 1 object item(s) left unpacked: verbose");
 	refused("{\"cmd\":\"test\"}", "test: no such peer in the configuration");
+	refused("{\"cmd\":\"subscribe\",\"events\":[\"entry\"]}",
+		"subscribe: 1 object item(s) left unpacked: events");
+	refused("{\"cmd\":\"subscribe\",\"peer\":\"moscow\"}",
+		"subscribe: 1 object item(s) left unpacked: peer");
 	refused("{\"cmd\":\"log\",\"peer\":\"moscow\",\"x\":[]}", "log: 1 object item(s) left unpacked");
 }
 
