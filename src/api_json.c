@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "notes.h"
 #include "text.h"
 
 static json_t *hex_str(const uint8_t *p, size_t n)
@@ -86,6 +87,7 @@ typedef struct {
 	hl_line *l;
 	int own;
 	json_t *arr;
+	hl_notes_listing *nl;    /* forms, replies, translations (notes_listing.c) */
 } walk_ctx;
 
 static int entry_json(void *arg, const hl_store_entry *se)
@@ -109,14 +111,16 @@ static int entry_json(void *arg, const hl_store_entry *se)
 		return 0;
 	if (w->own)
 		json_object_set_new(o, "receipted", json_boolean(e.seq <= l->receipted_seq));
+	hl_notes_entry(w->nl, l, w->own, &e, se->hash, o);
 	json_array_append_new(w->arr, o);
 	return 0;
 }
 
-static json_t *walk(hl_daemon *d, hl_line *l, int own)
+static json_t *walk(hl_daemon *d, hl_line *l, int own, hl_notes_listing *nl)
 {
-	walk_ctx w = { d, l, own, json_array() };
+	walk_ctx w = { d, l, own, json_array(), nl };
 	const uint8_t *author = own ? d->id->pub.ed : l->peer->key.ed;
+	hl_notes_listing_side(nl, l, own);
 	hl_store_walk(d->store, l->line_id, author, 1, 0, entry_json, &w);
 	return w.arr;
 }
@@ -165,13 +169,16 @@ static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
 json_t *hl_api_inbox(hl_daemon *d)
 {
 	json_t *all = json_array();
+	hl_notes_listing *nl = hl_notes_listing_new(d);
 	for (int i = 0; i < d->n_lines; i++) {
 		if (d->lines[i].retired)
 			continue;
-		json_t *a = walk(d, &d->lines[i], 0);
+		json_t *a = walk(d, &d->lines[i], 0, nl);
 		json_array_extend(all, a);
 		json_decref(a);
 	}
+	hl_notes_listing_finish(nl);
+	hl_notes_listing_free(nl);
 	if (d->n_lines > 1)
 		all = sorted(all, by_stored);
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", all);
@@ -179,9 +186,12 @@ json_t *hl_api_inbox(hl_daemon *d)
 
 json_t *hl_api_log(hl_daemon *d, hl_line *l)
 {
-	json_t *all = walk(d, l, 1);
-	json_t *peer = walk(d, l, 0);
+	hl_notes_listing *nl = hl_notes_listing_new(d);
+	json_t *all = walk(d, l, 1, nl);
+	json_t *peer = walk(d, l, 0, nl);
 	json_array_extend(all, peer);
 	json_decref(peer);
+	hl_notes_listing_finish(nl);
+	hl_notes_listing_free(nl);
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", sorted(all, by_time));
 }

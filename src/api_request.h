@@ -16,8 +16,14 @@ typedef enum {
 	HL_API_SEND,
 	HL_API_TEST,
 	HL_API_REPORT,
-	HL_API_EXPORT
+	HL_API_EXPORT,
+	HL_API_NOTICE,     /* H4 notices and translations (notice.c, translate.c) */
+	HL_API_FORMS,
+	HL_API_TRANSLATE,
+	HL_API_CERTIFY
 } hl_api_cmd;
+
+#define HL_API_MAX_FIELDS 32     /* a notice's fields: HL_FORM_MAX_FIELDS */
 
 typedef struct {
 	hl_api_cmd cmd;
@@ -39,7 +45,20 @@ typedef struct {
 	int export_kind;
 	const char *from, *to;
 	uint64_t from_seq, to_seq, from_ms, to_ms;
-	json_t *json;            /* owns every string above */
+	/* NOTICE (also precedence, lang, exercise): the form's name, its
+	 * version (0: the newest), its fields as n_kv "name=value" strings. */
+	const char *form;
+	uint32_t form_version;
+	const char *kv[HL_API_MAX_FIELDS];
+	int n_kv;
+	char *kv_buf;            /* owns the kv strings */
+	/* NOTICE: the entry answered (an operator's entry name), or NULL. */
+	const char *reply_to;
+	/* TRANSLATE: the entry (as reply_to), lang and text (1..HL_MAX_BODY
+	 * bytes of valid text); CERTIFY: the translation's id, >= 1. */
+	const char *entry;
+	int64_t translation_id;
+	json_t *json;            /* owns every string above but kv */
 } hl_api_request;
 
 /* Parses line[0..len) (no newline). Returns 0, or HL_ERR_INVAL with the

@@ -24,5 +24,9 @@ int hl_cmd_export(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_report(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_test(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_doctor(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_notice(const hl_cli *cli, int argc, char **argv);   /* cmd_notice.c */
+int hl_cmd_forms(const hl_cli *cli, int argc, char **argv);    /* cmd_notice.c */
+int hl_cmd_translate(const hl_cli *cli, int argc, char **argv); /* cmd_translate.c */
+int hl_cmd_certify(const hl_cli *cli, int argc, char **argv);  /* cmd_translate.c */
 
 #endif

@@ -41,8 +41,13 @@
 #define QUOTA_BYTES_MAX (1ull << 40)
 #define QUOTA_WINDOW_MIN_MS 1000ull
 #define QUOTA_WINDOW_MAX_MS (30ull * 86400000ull)
+/* The installed forms (Makefile: DATADIR, compiled into config.o). */
+#ifndef HL_DATADIR
+#define HL_DATADIR "/usr/local/share/hotline"
+#endif
+#define HL_DEFAULT_FORMS_DIR HL_DATADIR "/forms"
 
-enum sec { SEC_NONE, SEC_STATION, SEC_PEER };
+enum sec { SEC_NONE, SEC_STATION, SEC_PEER, SEC_OPERATORS };
 
 enum key {
 	K_NAME, K_PRIVKEY, K_LISTEN, K_STATEDIR, K_SOCKET, K_TESTINT, K_ALARM,
@@ -51,6 +56,7 @@ enum key {
 	K_PASSFILE, K_APIIDLE, K_QUOTAENTRIES, K_QUOTABYTES, K_QUOTAWINDOW, /* H6 */
 	K_USER, K_SANDBOX, /* H6 sandbox */
 	K_REKEY,
+	K_FORMSDIR, /* H4 notices */
 	K_COUNT
 };
 
@@ -85,6 +91,7 @@ static const struct {
 	[K_QUOTAENTRIES] = { "QuotaEntries", SEC_PEER, 0 },
 	[K_QUOTABYTES] = { "QuotaBytes", SEC_PEER, 0 },
 	[K_QUOTAWINDOW] = { "QuotaWindow", SEC_PEER, 0 },
+	[K_FORMSDIR] = { "FormsDir", SEC_STATION, 0 },
 };
 
 struct parse {
@@ -99,6 +106,7 @@ struct parse {
 	enum sec sec;
 	hl_peer_conf *peer;         /* current [Peer] */
 	int station_line;           /* 0: no [Station] yet */
+	int operators_line;         /* 0: no [Operators] yet */
 	unsigned station_seen;      /* bit per enum key */
 	int station_key_line[K_COUNT];
 	int peer_line[HL_MAX_PEERS];
@@ -432,6 +440,9 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 		return resolve_path(p, key, v, c->passphrase_file, sizeof c->passphrase_file);
 	case K_APIIDLE:
 		return set_duration(p, key, v, DEADLINE_MIN_MS, 3600000ull, &c->api_idle_timeout_ms);
+	case K_FORMSDIR:
+		c->forms_dir_set = 1;
+		return resolve_path(p, key, v, c->forms_dir, sizeof c->forms_dir);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -556,6 +567,12 @@ static int on_value(void *user, const char *section, const char *name, const cha
 		fail(p, p->lineno, name, "key outside any section (start with [Station])");
 		return 0;
 	}
+	if (p->sec == SEC_OPERATORS) {
+		char msg[200];
+		if (hl_config_operator_add(p->cfg, name, value, msg, sizeof msg) < 0)
+			fail(p, p->lineno, name, "%s", msg);
+		return !p->failed;
+	}
 	for (k = 0; k < K_COUNT; k++)
 		if (keydefs[k].sec == p->sec && strcasecmp(keydefs[k].name, name) == 0)
 			break;
@@ -606,8 +623,18 @@ static void on_section(struct parse *p, const char *line, size_t n)
 		p->station_line = p->lineno;
 		return;
 	}
+	if (in_n == 9 && strncasecmp(in, "Operators", 9) == 0) {
+		if (p->operators_line) {
+			fail(p, p->lineno, "[Operators]", "section given twice (first on line %d)",
+			     p->operators_line);
+			return;
+		}
+		p->sec = SEC_OPERATORS;
+		p->operators_line = p->lineno;
+		return;
+	}
 	if (in_n < 4 || strncasecmp(in, "Peer", 4) != 0 || (in_n > 4 && !is_ws(in[4]))) {
-		fail(p, p->lineno, hdr, "unknown section (want [Station] or [Peer NAME])");
+		fail(p, p->lineno, hdr, "unknown section (want [Station], [Peer NAME] or [Operators])");
 		return;
 	}
 	in += 4, in_n -= 4;
@@ -700,7 +727,9 @@ static char *next_line(char *str, int num, void *stream)
 			return NULL;
 	} else if (n > 0) {
 		eq = memchr(s, '=', n);
-		for (i = 0; eq && s + i < eq && is_letter(s[i]); i++)
+		/* [Operators] keys are login names or uids, checked by on_value. */
+		for (i = 0; eq && s + i < eq && (is_letter(s[i]) || (p->sec == SEC_OPERATORS &&
+							    !is_ws(s[i]))); i++)
 			;
 		if (!eq || i == 0) {
 			fail(p, p->lineno, "syntax", "expected 'Key = Value' or '[Section]'");
@@ -838,6 +867,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	cfg->max_clock_skew_ms = 5000;
 	cfg->sandbox = 1;
 	cfg->api_idle_timeout_ms = 60000;
+	snprintf(cfg->forms_dir, sizeof cfg->forms_dir, "%s", HL_DEFAULT_FORMS_DIR);
 	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
 	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {

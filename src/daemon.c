@@ -15,6 +15,7 @@
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
+#include "notes.h"
 
 uint64_t hl_now_ms(const hl_daemon *d)
 {
@@ -257,6 +258,9 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 			 hl_strerror(rc));
 		return rc;
 	}
+	rc = hl_notice_load_forms(d, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = hl_alarms_init(&d->alarms, &d->loop, d->store, cfg->alarm_command, cfg->name);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot load the alarms: %s", hl_strerror(rc));
@@ -355,6 +359,7 @@ void hl_daemon_free(hl_daemon *d)
 	uv_loop_close(&d->loop);
 	hl_api_free(d);
 	free(d->reload_peers);
+	hl_form_set_free(&d->forms);
 	d->reload_peers = NULL;
 	if (d->store)
 		hl_store_close(d->store);
