@@ -247,4 +247,18 @@ hl washington export moscow -o "$T/w.hlt" >/dev/null 2>&1
 check "washington's transcript with the notices verifies" hl washington verify "$T/w.hlt" --quiet
 stop washington
 stop moscow
+
+# A schema that does not load stops the station, with its file and line.
+mkdir "$T/forms"
+cp "$ROOT"/forms/*.form "$T/forms/"
+sed -i 's/^Max = 240$/Max = 2/' "$T/forms/call-request.form"
+sed -i "s|^FormsDir = .*|FormsDir = $T/forms|" "$T/washington/hotline.conf"
+out=$("$HLD" -c "$T/washington/hotline.conf" --check-config 2>&1)
+check "--check-config refuses a broken schema in FormsDir, naming file, line and key" \
+	grep -q 'FormsDir: .*call-request.form:[0-9]*: Max: less than Min' <<<"$out"
+"$HLD" -c "$T/washington/hotline.conf" >"$T/broken.log" 2>&1 &
+pid=$!
+gone() { ! kill -0 "$pid" 2>/dev/null; }
+check "... and hotlined does not start with it" wait_until 10 gone
+wait "$pid" 2>/dev/null
 exit $FAILED
