@@ -50,17 +50,62 @@ static int same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* A translation: entry and lang as sent, text valid. */
+static void check_notes(const hl_api_request *r)
+{
+	CHECK(json_object_size(r->json) == 4 && !r->peer);
+	check_field(r, "entry", r->entry);
+	check_field(r, "lang", r->lang);
+	check_field(r, "text", r->text);
+	CHECK(hl_lang_valid(r->lang, strlen(r->lang)));
+	CHECK(r->text_len >= 1 && r->text_len <= HL_MAX_BODY && strlen(r->text) == r->text_len);
+	CHECK(hl_text_valid((const uint8_t *)r->text, r->text_len));
+}
+
+/* A notice: each field one "name=value" string, name of a-z 0-9 _, the
+ * value exactly the object's. */
+static void check_notice(const hl_api_request *r)
+{
+	json_t *fields = json_object_get(r->json, "fields");
+
+	check_field(r, "form", r->form);
+	check_field(r, "reply_to", r->reply_to);
+	CHECK(json_is_object(fields) && (size_t)r->n_kv == json_object_size(fields));
+	CHECK(r->n_kv <= HL_API_MAX_FIELDS && r->form_version <= 65535);
+	CHECK(r->precedence >= HL_PREC_ROUTINE && r->precedence <= HL_PREC_FLASH);
+	CHECK(r->lang && hl_lang_valid(r->lang, strlen(r->lang)));
+	for (int i = 0; i < r->n_kv; i++) {
+		const char *eq = strchr(r->kv[i], '=');
+		CHECK(eq && eq > r->kv[i] && eq - r->kv[i] <= 32);
+		CHECK(strspn(r->kv[i], "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(eq - r->kv[i]));
+		char name[40];
+		memcpy(name, r->kv[i], (size_t)(eq - r->kv[i]));
+		name[eq - r->kv[i]] = '\0';
+		json_t *v = json_object_get(fields, name);
+		CHECK(json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
+	}
+}
+
 static void check_valid(const hl_api_request *r)
 {
 	CHECK(r->json && json_is_object(r->json));
-	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_EXPORT);
+	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_CERTIFY);
 	CHECK(r->name && strcmp(json_string_value(json_object_get(r->json, "cmd")), r->name) == 0);
 	check_field(r, "cmd", json_string_value(json_object_get(r->json, "cmd")));
 	switch (r->cmd) {
 	case HL_API_STATUS:
 	case HL_API_INBOX:
+	case HL_API_FORMS:
 		CHECK(json_object_size(r->json) == 1);
 		CHECK(!r->peer && !r->text);
+		return;
+	case HL_API_TRANSLATE:
+		check_notes(r);
+		return;
+	case HL_API_CERTIFY:
+		CHECK(json_object_size(r->json) == 2 && !r->peer);
+		CHECK(r->translation_id >= 1 &&
+		      r->translation_id == json_integer_value(json_object_get(r->json, "id")));
 		return;
 	default:
 		break;
@@ -83,6 +128,9 @@ static void check_valid(const hl_api_request *r)
 		CHECK(r->has_since == (json_object_get(r->json, "since_ms") != NULL));
 		CHECK(!r->has_since || r->since_ms <= (uint64_t)INT64_MAX);
 		CHECK(json_object_size(r->json) == 2u + (unsigned)r->has_since);
+		break;
+	case HL_API_NOTICE:
+		check_notice(r);
 		break;
 	case HL_API_LOG:
 	case HL_API_TEST:
@@ -124,6 +172,33 @@ static char *rebuild(const hl_api_request *r)
 		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
 		CHECK(json_object_set_new(o, "exercise", json_boolean(r->exercise)) == 0);
 	}
+	if (r->cmd == HL_API_NOTICE) {
+		json_t *fields = json_object();
+		CHECK(fields);
+		for (int i = 0; i < r->n_kv; i++) {
+			const char *eq = strchr(r->kv[i], '=');
+			char name[40];
+			memcpy(name, r->kv[i], (size_t)(eq - r->kv[i]));
+			name[eq - r->kv[i]] = '\0';
+			CHECK(json_object_set_new(fields, name, json_string(eq + 1)) == 0);
+		}
+		CHECK(json_object_set_new(o, "fields", fields) == 0);
+		CHECK(json_object_set_new(o, "form", json_string(r->form)) == 0);
+		CHECK(json_object_set_new(o, "version", json_integer(r->form_version)) == 0);
+		CHECK(json_object_set_new(o, "precedence",
+					  json_string(hl_precedence_name(r->precedence))) == 0);
+		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
+		CHECK(json_object_set_new(o, "exercise", json_boolean(r->exercise)) == 0);
+		if (r->reply_to)
+			CHECK(json_object_set_new(o, "reply_to", json_string(r->reply_to)) == 0);
+	}
+	if (r->cmd == HL_API_TRANSLATE) {
+		CHECK(json_object_set_new(o, "entry", json_string(r->entry)) == 0);
+		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
+		CHECK(json_object_set_new(o, "text", json_stringn(r->text, r->text_len)) == 0);
+	}
+	if (r->cmd == HL_API_CERTIFY)
+		CHECK(json_object_set_new(o, "id", json_integer((json_int_t)r->translation_id)) == 0);
 	if (r->cmd == HL_API_REPORT && r->has_since)
 		CHECK(json_object_set_new(o, "since_ms", json_integer((json_int_t)r->since_ms)) == 0);
 	if (r->cmd == HL_API_EXPORT) {
@@ -151,6 +226,15 @@ static void check_same(const hl_api_request *a, const hl_api_request *b)
 	      same_str(a->to, b->to));
 	CHECK(a->from_seq == b->from_seq && a->to_seq == b->to_seq && a->from_ms == b->from_ms &&
 	      a->to_ms == b->to_ms);
+	CHECK(same_str(a->form, b->form) && a->form_version == b->form_version &&
+	      same_str(a->reply_to, b->reply_to) && same_str(a->entry, b->entry) &&
+	      a->translation_id == b->translation_id && a->n_kv == b->n_kv);
+	for (int i = 0; i < a->n_kv; i++) {
+		int found = 0;
+		for (int j = 0; j < b->n_kv; j++)
+			found |= strcmp(a->kv[i], b->kv[j]) == 0;
+		CHECK(found);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
