@@ -258,9 +258,6 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 			 hl_strerror(rc));
 		return rc;
 	}
-	rc = hl_notice_load_forms(d, err, errlen);
-	if (rc < 0)
-		return rc;
 	rc = hl_alarms_init(&d->alarms, &d->loop, d->store, cfg->alarm_command, cfg->name);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot load the alarms: %s", hl_strerror(rc));
@@ -281,6 +278,10 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	rc = hl_api_start(d, err, errlen);
+	if (rc < 0)
+		return rc;
+	/* Last: what it logs must not come before another start-up error. */
+	rc = hl_notice_load_forms(d, err, errlen);
 	if (rc < 0)
 		return rc;
 	uv_signal_init(&d->loop, &d->sig_term);
