@@ -131,6 +131,8 @@ int hl_notice_prepare(hl_daemon *d, hl_line *l, const hl_api_request *r, hl_noti
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if (errlen)
+		err[0] = '\0';
 	hl_buf_init(&out->body, HL_MAX_BODY);
 	const hl_form *f = hl_form_find(&d->forms, r->form, r->form_version);
 	if (!f) {
