@@ -115,6 +115,13 @@ SYSCONFDIR ?= /etc
 DATAROOTDIR ?= $(PREFIX)/share
 DATADIR ?= $(DATAROOTDIR)/hotline
 DOCDIR ?= $(DATAROOTDIR)/doc/hotline
+# The daemon's default FormsDir is $(DATADIR)/forms, compiled into config.o;
+# the stamp rebuilds it when DATADIR changes (build and install must agree).
+$(BUILD)/obj/config.o: HL_CFLAGS += -DHL_DATADIR='"$(DATADIR)"'
+$(BUILD)/obj/config.o: $(BUILD)/datadir.stamp
+$(BUILD)/datadir.stamp: FORCE
+	@mkdir -p $(BUILD) && echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
+FORCE:
 MANDIR ?= $(DATAROOTDIR)/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(DATAROOTDIR)/bash-completion/completions
@@ -162,7 +169,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build
 
-.PHONY: all tests check check-asan demo install clean
+.PHONY: all tests check check-asan demo install clean FORCE
 
 -include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
 

@@ -9,7 +9,18 @@ _hotline_commands()
 {
 	local cmds
 	cmds=$("$1" --help 2>/dev/null | awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f { print $1 }')
-	printf '%s\n' "${cmds:-status send inbox ack attachment log export report test keygen pubkey verify doctor console help}"
+	printf '%s\n' "${cmds:-status send notice forms inbox ack attachment log export report test translate certify keygen pubkey verify handover doctor console help}"
+}
+
+# Notice forms, or one form's fields as "name=", as the daemon lists them
+# (nothing when it cannot be reached).
+_hotline_forms()
+{
+	"$1" -c "$2" forms 2>/dev/null | awk '/^[a-z0-9]/ { print $1 }'
+}
+_hotline_fields()
+{
+	"$1" -c "$2" forms "$3" 2>/dev/null | awk '/^  [a-z][a-z0-9_]* / { print $1 "=" }'
 }
 
 # Peer names in the configuration file, if it is readable.
@@ -82,6 +93,10 @@ _hotline()
 	ack) opts="--note --json" ;;
 	send) opts="-p --lang --exercise --reply-to --file" ;;
 	attachment) opts="-o" ;;
+	notice) opts="-p --lang --reply-to --exercise" ;;
+	forms | certify) opts="--json" ;;
+	translate) opts="--lang" ;;
+	handover) opts="--since --json" ;;
 	log) opts="--format --json" ;;
 	export) opts="--from --to --proof -o" ;;
 	report) opts="--since --svg --json" ;;
@@ -104,6 +119,27 @@ _hotline()
 	case "$cmd" in
 	send | log | export | report | test)
 		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_hotline_peers "$conf")" -- "$cur"))
+		;;
+	notice)
+		if [ "$npos" -eq 0 ]; then
+			COMPREPLY=($(compgen -W "$(_hotline_peers "$conf")" -- "$cur"))
+		elif [ "$npos" -eq 1 ]; then
+			COMPREPLY=($(compgen -W "$(_hotline_forms "${COMP_WORDS[0]}" "$conf")" -- "$cur"))
+		else
+			local form="" n=0
+			for ((i = 1; i < COMP_CWORD; i++)); do
+				case "${COMP_WORDS[i]}" in
+				-c | --config | -p | --lang | --reply-to) ((i++)) ;;
+				-*) ;;
+				*) ((n++)) && [ "$n" -eq 3 ] && form=${COMP_WORDS[i]} ;;
+				esac
+			done
+			COMPREPLY=($(compgen -W "$(_hotline_fields "${COMP_WORDS[0]}" "$conf" "$form")" -- "$cur"))
+			compopt -o nospace 2>/dev/null
+		fi
+		;;
+	forms)
+		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -W "$(_hotline_forms "${COMP_WORDS[0]}" "$conf")" -- "$cur"))
 		;;
 	verify)
 		[ "$npos" -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur")) && compopt -o filenames 2>/dev/null

@@ -24,6 +24,7 @@
 #include "report.h"
 #include "err.h"
 #include "log.h"
+#include "notes.h"
 #include "text.h"
 #include "watch.h"
 
@@ -269,6 +270,25 @@ static void send_refused(api_client *c, pending_send *ps, const char *msg)
 	reply_error(c, msg);
 }
 
+/* Submits an entry for the client; its reply goes after the commit. */
+static void submit(api_client *c, hl_line *l, pending_send *ps, const hl_line_draft *dr,
+		   const char *what)
+{
+	snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
+	ps->c = c;
+	int rc = hl_line_submit(l, dr, &ps->seq, ps->hash);
+	if (rc == 0)
+		rc = hl_daemon_after_commit(c->api->d, send_done, ps);
+	if (rc < 0) {
+		char msg[400];
+		snprintf(msg, sizeof msg, "%s: %s%s%s", what, hl_strerror(rc), l->stopped ? ": " : "",
+			 l->stopped ? l->stopped_reason : "");
+		send_refused(c, ps, msg);
+		return;
+	}
+	c->inflight++;
+}
+
 static void do_send(api_client *c, const hl_api_request *r)
 {
 	hl_daemon *d = c->api->d;
@@ -312,19 +332,92 @@ static void do_send(api_client *c, const hl_api_request *r)
 		dr.refs = (const uint8_t (*)[32])refs;
 		dr.nrefs = 1;
 	}
-	snprintf(ps->peer, sizeof ps->peer, "%s", r->peer);
-	ps->c = c;
-	int rc = hl_line_submit(l, &dr, &ps->seq, ps->hash);
+	submit(c, l, ps, &dr, "send");
 	free(abody);
-	if (rc == 0)
-		rc = hl_daemon_after_commit(d, send_done, ps);
-	if (rc < 0) {
-		char msg[400];
-		snprintf(msg, sizeof msg, "send: %s%s%s", hl_strerror(rc), l->stopped ? ": " : "",
-			 l->stopped ? l->stopped_reason : "");
-		send_refused(c, ps, msg);
+}
+
+/* A notice: the form is checked and encoded by notice.c, then it goes
+ * like a message (answered with its id after the commit). */
+static void do_notice(api_client *c, const hl_api_request *r)
+{
+	hl_daemon *d = c->api->d;
+	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	pending_send *ps = calloc(1, sizeof *ps);
+	hl_notice_draft nd;
+	char err[400] = "";
+
+	if (!ps) {
+		send_refused(c, NULL, "notice: out of memory");
 		return;
 	}
+	if (!l) {
+		send_refused(c, ps, "notice: no such peer in the configuration");
+		return;
+	}
+	if (hl_notice_prepare(d, l, r, &nd, err, sizeof err) < 0) {
+		send_refused(c, ps, err);
+		hl_notice_draft_free(&nd);
+		return;
+	}
+	hl_line_draft dr = {
+		.kind = HL_KIND_NOTICE, .precedence = (uint8_t)r->precedence,
+		.flags = r->exercise ? HL_FLAG_EXERCISE : 0,
+		.operator_name = c->operator_name, .lang = r->lang,
+		.body = nd.body.p, .body_len = nd.body.len,
+		.refs = nd.nrefs ? (const uint8_t(*)[32])nd.ref : NULL, .nrefs = (uint8_t)nd.nrefs,
+	};
+	submit(c, l, ps, &dr, "notice");
+	hl_notice_draft_free(&nd);
+}
+
+typedef struct {
+	api_client *c;
+	json_t *reply;
+} pending_reply;
+
+static void reply_done(void *arg, int status)
+{
+	pending_reply *p = arg;
+	api_client *c = p->c;
+	c->inflight--;
+	if (status < 0) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "not stored: %s", hl_strerror(status));
+		json_decref(p->reply);
+		reply_error(c, msg);
+	} else {
+		reply(c, p->reply);
+	}
+	free(p);
+	if (c->freed_handle) {
+		maybe_free(c);
+		return;
+	}
+	process(c);
+}
+
+/* Translations and certifications are written in the turn's transaction:
+ * the reply waits for its commit, like a send's. */
+static void do_note(api_client *c, const hl_api_request *r)
+{
+	hl_daemon *d = c->api->d;
+	char err[400] = "";
+	json_t *rep = r->cmd == HL_API_TRANSLATE ? hl_translate(d, c->operator_name, r, err, sizeof err)
+						 : hl_certify(d, c->operator_name, r, err, sizeof err);
+	if (!rep) {
+		reply_error(c, err[0] ? err : "out of memory");
+		return;
+	}
+	pending_reply *p = malloc(sizeof *p);
+	if (!p || hl_daemon_after_commit(d, reply_done, p) < 0) {
+		free(p);
+		json_decref(rep);
+		/* Stored in the open transaction; its commit is not ours to wait for. */
+		reply_error(c, "out of memory (the change may still be stored)");
+		return;
+	}
+	p->c = c;
+	p->reply = rep;
 	c->inflight++;
 }
 
@@ -654,6 +747,16 @@ static void handle(api_client *c, const hl_api_request *r)
 	case HL_API_SUBSCRIBE:
 		do_subscribe(c);
 		break;
+	case HL_API_NOTICE:
+		do_notice(c, r);
+		break;
+	case HL_API_FORMS:
+		reply(c, hl_notice_forms_json(d));
+		break;
+	case HL_API_TRANSLATE:
+	case HL_API_CERTIFY:
+		do_note(c, r);
+		break;
 	case HL_API_NONE:
 		reply_error(c, "unknown command");
 		break;
@@ -750,7 +853,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	flush_out(c);
 }
 
-static void operator_of(uv_pipe_t *p, char *out, size_t outlen)
+static void operator_of(const hl_config *cfg, uv_pipe_t *p, char *out, size_t outlen)
 {
 	uv_os_fd_t fd;
 	struct ucred cred;
@@ -761,11 +864,9 @@ static void operator_of(uv_pipe_t *p, char *out, size_t outlen)
 		return;
 	struct passwd pw, *res = NULL;
 	char buf[4096];
-	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 && res &&
-	    hl_label_valid(res->pw_name, strlen(res->pw_name)) && strlen(res->pw_name) <= HL_MAX_OPERATOR)
-		snprintf(out, outlen, "%s", res->pw_name);
-	else
-		snprintf(out, outlen, "uid:%u", (unsigned)cred.uid);
+	int found = getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 && res;
+	/* [Operators] maps the account; by default the login name is recorded. */
+	hl_config_operator_name(cfg, (unsigned)cred.uid, found ? res->pw_name : NULL, out, outlen);
 }
 
 static void on_client(uv_stream_t *server, int status)
@@ -796,7 +897,7 @@ static void on_client(uv_stream_t *server, int status)
 		client_close(c);
 		return;
 	}
-	operator_of(&c->pipe, c->operator_name, sizeof c->operator_name);
+	operator_of(api->d->cfg, &c->pipe, c->operator_name, sizeof c->operator_name);
 	c->last_ms = uv_now(&api->d->loop);
 	uv_timer_start(&c->idle, on_idle, api->d->cfg->api_idle_timeout_ms, 0);
 	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) != 0) {

@@ -8,6 +8,7 @@
 #include "blob.h"
 #include "ackstate.h"
 #include "err.h"
+#include "notes.h"
 #include "text.h"
 #include "watch.h"
 
@@ -91,6 +92,7 @@ typedef struct {
 	int own;
 	json_t *arr;
 	hl_watch_view *view; /* names, refs and ack states (watch_view.c) */
+	hl_notes_listing *nl;    /* forms, replies, translations (notes_listing.c) */
 } walk_ctx;
 
 static int entry_json(void *arg, const hl_store_entry *se)
@@ -122,14 +124,17 @@ static int entry_json(void *arg, const hl_store_entry *se)
 		json_object_set_new(o, "receipted", json_boolean(e.seq <= l->receipted_seq));
 	if (w->view)
 		hl_watch_view_entry(w->view, &e, se->hash, w->own, o);
+	hl_notes_entry(w->nl, l, w->own, &e, se->hash, o);
 	json_array_append_new(w->arr, o);
 	return 0;
 }
 
-static json_t *walk(hl_daemon *d, hl_line *l, int own, hl_watch_view *view)
+static json_t *walk(hl_daemon *d, hl_line *l, int own, hl_watch_view *view,
+		    hl_notes_listing *nl)
 {
-	walk_ctx w = { d, l, own, json_array(), view };
+	walk_ctx w = { d, l, own, json_array(), view, nl };
 	const uint8_t *author = own ? d->id->pub.ed : l->peer->key.ed;
+	hl_notes_listing_side(nl, l, own);
 	hl_store_walk(d->store, l->line_id, author, 1, 0, entry_json, &w);
 	return w.arr;
 }
@@ -193,17 +198,20 @@ static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
 json_t *hl_api_inbox(hl_daemon *d, int unacked)
 {
 	json_t *all = json_array();
+	hl_notes_listing *nl = hl_notes_listing_new(d);
 	for (int i = 0; i < d->n_lines; i++) {
 		if (d->lines[i].retired)
 			continue;
 		hl_watch_view *v = hl_watch_view_new(d, &d->lines[i]);
-		json_t *a = walk(d, &d->lines[i], 0, v);
+		json_t *a = walk(d, &d->lines[i], 0, v, nl);
 		hl_watch_view_free(v);
 		if (unacked)
 			a = only_unacked(a);
 		json_array_extend(all, a);
 		json_decref(a);
 	}
+	hl_notes_listing_finish(nl);
+	hl_notes_listing_free(nl);
 	if (unacked)
 		all = sorted(all, hl_ack_urgency_cmp);
 	else if (d->n_lines > 1)
@@ -214,10 +222,13 @@ json_t *hl_api_inbox(hl_daemon *d, int unacked)
 json_t *hl_api_log(hl_daemon *d, hl_line *l)
 {
 	hl_watch_view *v = hl_watch_view_new(d, l);
-	json_t *all = walk(d, l, 1, v);
-	json_t *peer = walk(d, l, 0, v);
+	hl_notes_listing *nl = hl_notes_listing_new(d);
+	json_t *all = walk(d, l, 1, v, nl);
+	json_t *peer = walk(d, l, 0, v, nl);
 	hl_watch_view_free(v);
 	json_array_extend(all, peer);
 	json_decref(peer);
+	hl_notes_listing_finish(nl);
+	hl_notes_listing_free(nl);
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", sorted(all, by_time));
 }

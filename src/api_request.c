@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "entry.h"
@@ -28,6 +29,8 @@ static const struct {
 	{ "attachment", HL_API_ATTACHMENT },
 	{ "ack", HL_API_ACK },
 	{ "subscribe", HL_API_SUBSCRIBE },
+	{ "notice", HL_API_NOTICE },  { "forms", HL_API_FORMS },
+	{ "translate", HL_API_TRANSLATE }, { "certify", HL_API_CERTIFY },
 };
 
 static int refuse(char *err, size_t errlen, const char *fmt, ...)
@@ -272,11 +275,136 @@ static int parse_report(json_t *req, hl_api_request *r, char *err, size_t errlen
 	return only_fields(req, r, "{s?o, s?o, s?o}", err, errlen);
 }
 
+/* A form field's name: 1..32 of a-z 0-9 _ (form.c's rule); anything else
+ * could smuggle "=" into the "name=value" string. */
+static int field_name_valid(const char *k)
+{
+	size_t n = strlen(k);
+
+	return n >= 1 && n <= 32 && strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+/* Safe to quote in an error reply whole: printable ASCII, at most 40 bytes. */
+static int printable_short(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 40)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* "fields": {"name": "value", ...} into r->kv ("name=value" strings). */
+static int notice_fields(json_t *fields, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+	size_t need = 1;
+
+	if (!json_is_object(fields))
+		return refuse(err, errlen, "notice: fields must be an object of \"name\": \"value\"");
+	if (json_object_size(fields) > HL_API_MAX_FIELDS)
+		return refuse(err, errlen, "notice: at most %d fields", HL_API_MAX_FIELDS);
+	json_object_foreach(fields, k, v) {
+		if (!field_name_valid(k))
+			return refuse(err, errlen, "notice: '%s' is not a field name (1-32 of a-z 0-9 _)",
+				      printable_short(k) ? k : "?");
+		if (!json_is_string(v))
+			return refuse(err, errlen, "notice: %s: the value must be a string", k);
+		if (json_string_length(v) > HL_MAX_BODY)
+			return refuse(err, errlen, "notice: %s: value longer than %u bytes", k, HL_MAX_BODY);
+		need += strlen(k) + json_string_length(v) + 2;
+	}
+	r->kv_buf = malloc(need);
+	if (!r->kv_buf)
+		return refuse(err, errlen, "notice: out of memory");
+	char *o = r->kv_buf;
+	json_object_foreach(fields, k, v) {
+		size_t kl = strlen(k), vl = json_string_length(v);
+		r->kv[r->n_kv++] = o;
+		memcpy(o, k, kl);
+		o[kl] = '=';
+		memcpy(o + kl + 1, json_string_value(v), vl);
+		o[kl + 1 + vl] = '\0';
+		o += kl + vl + 2;
+	}
+	return 0;
+}
+
+static int parse_notice(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL, *prec = "routine";
+	json_t *fields = NULL, *ex = json_object_get(req, "exercise");
+	json_int_t version = 0;
+	json_error_t jerr;
+
+	r->lang = "en";
+	if (ex && !json_is_boolean(ex))
+		return refuse(err, errlen, "notice: exercise must be true or false");
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:o, s?I, s?s, s?s, s?b, s?s}",
+			   "cmd", &cmd, "peer", &r->peer, "form", &r->form, "fields", &fields,
+			   "version", &version, "precedence", &prec, "lang", &r->lang,
+			   "exercise", &r->exercise, "reply_to", &r->reply_to) != 0)
+		return refuse(err, errlen, "notice: %s", jerr.text);
+	if (!peer_name_valid(r->peer))
+		return refuse(err, errlen, "notice: no such peer in the configuration");
+	if (version < 0 || version > 65535)
+		return refuse(err, errlen, "notice: version must be 1 to 65535 (0 or none: the newest)");
+	r->form_version = (uint32_t)version;
+	r->precedence = hl_precedence_parse(prec);
+	if (r->precedence < 0)
+		return refuse(err, errlen,
+			      "notice: precedence must be flash, immediate, priority or routine");
+	if (!hl_lang_valid(r->lang, strlen(r->lang)))
+		return refuse(err, errlen, "notice: lang must be a language tag such as en or ru");
+	return notice_fields(fields, r, err, errlen);
+}
+
+static int parse_translate(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL;
+	json_error_t jerr;
+
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s:s, s:s%}", "cmd", &cmd, "entry",
+			   &r->entry, "lang", &r->lang, "text", &r->text, &r->text_len) != 0)
+		return refuse(err, errlen, "translate: %s", jerr.text);
+	if (!hl_lang_valid(r->lang, strlen(r->lang)))
+		return refuse(err, errlen, "translate: lang must be a language tag such as en or ru");
+	if (r->text_len == 0 || r->text_len > HL_MAX_BODY ||
+	    !hl_text_valid((const uint8_t *)r->text, r->text_len))
+		return refuse(err, errlen, "translate: text must be 1 to %u bytes of UTF-8 without "
+			      "control characters", HL_MAX_BODY);
+	return 0;
+}
+
+static int parse_certify(json_t *req, hl_api_request *r, char *err, size_t errlen)
+{
+	const char *cmd = NULL;
+	json_int_t id = 0;
+	json_error_t jerr;
+
+	if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:I}", "cmd", &cmd, "id", &id) != 0)
+		return refuse(err, errlen, "certify: %s", jerr.text);
+	if (id < 1)
+		return refuse(err, errlen, "certify: id must be a translation's number (1 or more)");
+	r->translation_id = (int64_t)id;
+	return 0;
+}
+
 static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errlen)
 {
 	int rc;
 
 	switch (r->cmd) {
+	case HL_API_NOTICE:
+		return parse_notice(req, r, err, errlen);
+	case HL_API_TRANSLATE:
+		return parse_translate(req, r, err, errlen);
+	case HL_API_CERTIFY:
+		return parse_certify(req, r, err, errlen);
 	case HL_API_SEND:
 		return parse_send(req, r, err, errlen);
 	case HL_API_EXPORT:
@@ -298,6 +426,7 @@ static int parse_command(json_t *req, hl_api_request *r, char *err, size_t errle
 		return parse_inbox(req, r, err, errlen);
 	case HL_API_STATUS:
 	case HL_API_SUBSCRIBE:
+	case HL_API_FORMS:
 		return only_fields(req, r, "{s?o}", err, errlen);
 	case HL_API_NONE:
 		break;
@@ -349,6 +478,7 @@ int hl_api_request_parse(const char *line, size_t len, hl_api_request *out, char
 out:
 	if (rc < 0) {
 		json_decref(req);
+		free(out->kv_buf);
 		memset(out, 0, sizeof *out);
 	}
 	return rc;
@@ -359,5 +489,6 @@ void hl_api_request_free(hl_api_request *r)
 	if (!r)
 		return;
 	json_decref(r->json);
+	free(r->kv_buf);
 	memset(r, 0, sizeof *r);
 }

@@ -21,8 +21,14 @@ typedef enum {
 	HL_API_ATTACH_CHUNK,
 	HL_API_ATTACHMENT,
 	HL_API_ACK,
-	HL_API_SUBSCRIBE
+	HL_API_SUBSCRIBE,
+	HL_API_NOTICE,     /* H4 notices and translations (notice.c, translate.c) */
+	HL_API_FORMS,
+	HL_API_TRANSLATE,
+	HL_API_CERTIFY
 } hl_api_cmd;
+
+#define HL_API_MAX_FIELDS 32     /* a notice's fields: HL_FORM_MAX_FIELDS */
 
 typedef struct {
 	hl_api_cmd cmd;
@@ -59,7 +65,17 @@ typedef struct {
 	const char *attachment, *hash, *file_name, *data;
 	size_t data_len;
 	uint64_t size, offset;
-	json_t *json;            /* owns every string above */
+	/* NOTICE (also precedence, lang, exercise, reply_to): the form's name,
+	 * its version (0: the newest), its fields as n_kv "name=value" strings. */
+	const char *form;
+	uint32_t form_version;
+	const char *kv[HL_API_MAX_FIELDS];
+	int n_kv;
+	char *kv_buf;            /* owns the kv strings */
+	/* TRANSLATE: entry, lang and text (1..HL_MAX_BODY bytes of valid
+	 * text); CERTIFY: the translation's id, >= 1. */
+	int64_t translation_id;
+	json_t *json;            /* owns every string above but kv */
 } hl_api_request;
 
 /* Parses line[0..len) (no newline). Returns 0, or HL_ERR_INVAL with the

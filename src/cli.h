@@ -32,5 +32,9 @@ int hl_attach_upload(const hl_cli *cli, const char *peer, const char *path, char
 int hl_cmd_ack(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_handover(const hl_cli *cli, int argc, char **argv);
 int hl_cmd_console(const hl_cli *cli, int argc, char **argv);
+int hl_cmd_notice(const hl_cli *cli, int argc, char **argv);   /* cmd_notice.c */
+int hl_cmd_forms(const hl_cli *cli, int argc, char **argv);    /* cmd_notice.c */
+int hl_cmd_translate(const hl_cli *cli, int argc, char **argv); /* cmd_translate.c */
+int hl_cmd_certify(const hl_cli *cli, int argc, char **argv);  /* cmd_translate.c */
 
 #endif

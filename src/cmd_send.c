@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_input.h"
 #include "client.h"
 #include "entryref.h"
 #include "err.h"
@@ -141,41 +142,6 @@ static int parse_args(int argc, char **argv, send_args *a)
 	return 0;
 }
 
-/* Reads all of stdin into *out (malloc'd); refuses more than HL_MAX_BODY bytes
- * without reading further. Returns 0 or 1 after saying what is wrong. */
-static int read_stdin(char **out, size_t *outlen)
-{
-	size_t cap = HL_MAX_BODY + 1, len = 0;
-	char *p;
-
-	*out = NULL;
-	*outlen = 0;
-	p = malloc(cap);
-	if (!p) {
-		fprintf(stderr, "hotline: out of memory\n");
-		return 1;
-	}
-	if (isatty(STDIN_FILENO))
-		fprintf(stderr, "hotline: type the message, then Ctrl-D on a line of its own\n");
-	while (len < cap) {
-		ssize_t r = read(STDIN_FILENO, p + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			fprintf(stderr, "hotline: cannot read the message from standard input: %s\n",
-				strerror(errno));
-			free(p);
-			return 1;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	*out = p;
-	*outlen = len;
-	return 0;
-}
-
 /* Refuses, before the daemon sees it, what the daemon would refuse anyway. */
 static int check_text(const char *text, size_t len, int with_file)
 {
@@ -224,7 +190,7 @@ int hl_cmd_send(const hl_cli *cli, int argc, char **argv)
 		text = "";
 		len = 0;
 	} else if (!a.text || strcmp(a.text, "-") == 0) {
-		status = read_stdin(&buf, &len);
+		status = hl_cli_read_stdin("type the message", &buf, &len);
 		if (status != 0)
 			goto out;
 		text = buf;

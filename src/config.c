@@ -41,8 +41,13 @@
 #define QUOTA_BYTES_MAX (1ull << 40)
 #define QUOTA_WINDOW_MIN_MS 1000ull
 #define QUOTA_WINDOW_MAX_MS (30ull * 86400000ull)
+/* The installed forms (Makefile: DATADIR, compiled into config.o). */
+#ifndef HL_DATADIR
+#define HL_DATADIR "/usr/local/share/hotline"
+#endif
+#define HL_DEFAULT_FORMS_DIR HL_DATADIR "/forms"
 
-enum sec { SEC_NONE, SEC_STATION, SEC_PEER };
+enum sec { SEC_NONE, SEC_STATION, SEC_PEER, SEC_OPERATORS };
 
 enum key {
 	K_NAME, K_PRIVKEY, K_LISTEN, K_STATEDIR, K_SOCKET, K_TESTINT, K_ALARM,
@@ -52,7 +57,8 @@ enum key {
 	K_USER, K_SANDBOX, /* H6 sandbox */
 	K_REKEY,
 	K_ATTACHRATE,
-	K_ACKDEADLINES, K_CHECKIN, K_CHECKINDEADLINE, /* H4 */
+	K_ACKDEADLINES, K_CHECKIN, K_CHECKINDEADLINE,
+	K_FORMSDIR, /* H4 */
 	K_COUNT
 };
 _Static_assert(K_COUNT <= 32, "the seen-key sets are 32-bit masks");
@@ -92,6 +98,7 @@ static const struct {
 	[K_ACKDEADLINES] = { "AckDeadlines", SEC_STATION, 0 },
 	[K_CHECKIN] = { "CheckIn", SEC_PEER, 1 },
 	[K_CHECKINDEADLINE] = { "CheckInDeadline", SEC_PEER, 0 },
+	[K_FORMSDIR] = { "FormsDir", SEC_STATION, 0 },
 };
 
 struct parse {
@@ -106,6 +113,7 @@ struct parse {
 	enum sec sec;
 	hl_peer_conf *peer;         /* current [Peer] */
 	int station_line;           /* 0: no [Station] yet */
+	int operators_line;         /* 0: no [Operators] yet */
 	unsigned station_seen;      /* bit per enum key */
 	int station_key_line[K_COUNT];
 	int peer_line[HL_MAX_PEERS];
@@ -447,6 +455,9 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 		}
 		return 0;
 	}
+	case K_FORMSDIR:
+		c->forms_dir_set = 1;
+		return resolve_path(p, key, v, c->forms_dir, sizeof c->forms_dir);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -624,6 +635,12 @@ static int on_value(void *user, const char *section, const char *name, const cha
 		fail(p, p->lineno, name, "key outside any section (start with [Station])");
 		return 0;
 	}
+	if (p->sec == SEC_OPERATORS) {
+		char msg[200];
+		if (hl_config_operator_add(p->cfg, name, value, msg, sizeof msg) < 0)
+			fail(p, p->lineno, name, "%s", msg);
+		return !p->failed;
+	}
 	for (k = 0; k < K_COUNT; k++)
 		if (keydefs[k].sec == p->sec && strcasecmp(keydefs[k].name, name) == 0)
 			break;
@@ -674,8 +691,18 @@ static void on_section(struct parse *p, const char *line, size_t n)
 		p->station_line = p->lineno;
 		return;
 	}
+	if (in_n == 9 && strncasecmp(in, "Operators", 9) == 0) {
+		if (p->operators_line) {
+			fail(p, p->lineno, "[Operators]", "section given twice (first on line %d)",
+			     p->operators_line);
+			return;
+		}
+		p->sec = SEC_OPERATORS;
+		p->operators_line = p->lineno;
+		return;
+	}
 	if (in_n < 4 || strncasecmp(in, "Peer", 4) != 0 || (in_n > 4 && !is_ws(in[4]))) {
-		fail(p, p->lineno, hdr, "unknown section (want [Station] or [Peer NAME])");
+		fail(p, p->lineno, hdr, "unknown section (want [Station], [Peer NAME] or [Operators])");
 		return;
 	}
 	in += 4, in_n -= 4;
@@ -723,6 +750,8 @@ static char *next_line(char *str, int num, void *stream)
 
 	if (p->failed)
 		return NULL;
+	/* [Operators] keys are login names or uids, checked by on_value. */
+	p->lines.free_keys = p->sec == SEC_OPERATORS;
 	char *line = hl_ini_lines_next(&p->lines, str, num, &section, msg, sizeof msg);
 	p->lineno = p->lines.lineno;
 	if (!line) {
@@ -822,6 +851,7 @@ int hl_config_load(const char *path, hl_config *cfg, char *err, size_t errlen)
 	cfg->sandbox = 1;
 	cfg->api_idle_timeout_ms = 60000;
 	hl_deadlines_default(&cfg->ack_deadlines);
+	snprintf(cfg->forms_dir, sizeof cfg->forms_dir, "%s", HL_DEFAULT_FORMS_DIR);
 	_Static_assert(sizeof HL_CONFIG_TEST_TEXT <= sizeof cfg->test_text, "test text");
 	memcpy(cfg->test_text, HL_CONFIG_TEST_TEXT, sizeof HL_CONFIG_TEST_TEXT);
 	if (strlen(path) > HL_MAX_PATH) {

@@ -41,6 +41,14 @@ typedef struct {
 	uint64_t checkin_deadline_ms;
 } hl_peer_conf;
 
+/* [Operators]: who a local API caller is recorded as (entries, translations). */
+#define HL_MAX_OPERATOR_MAP 128u
+#define HL_OPERATOR_KEY_MAX 32u          /* a login name or a numeric uid */
+typedef struct {
+	char key[HL_OPERATOR_KEY_MAX + 1];
+	char name[HL_MAX_OPERATOR + 1];
+} hl_operator_map;
+
 typedef struct {
 	char path[HL_MAX_PATH + 1];      /* the file it came from */
 	char name[HL_MAX_NAME + 1];
@@ -61,6 +69,10 @@ typedef struct {
 	char passphrase_file[HL_MAX_PATH + 1]; /* H6 PassphraseFile, "" = none */
 	uint64_t api_idle_timeout_ms;    /* H6 ApiIdleTimeout, default 60 s */
 	hl_deadlines ack_deadlines;      /* H4 AckDeadlines, per precedence */
+	char forms_dir[HL_MAX_PATH + 1]; /* FormsDir: notice schemas, default HL_DEFAULT_FORMS_DIR */
+	int forms_dir_set;               /* given in the file (a missing default is not an error) */
+	hl_operator_map operators[HL_MAX_OPERATOR_MAP];
+	int n_operators;
 	hl_peer_conf peers[HL_MAX_PEERS];
 	int n_peers;
 } hl_config;
@@ -82,5 +94,16 @@ struct sockaddr_storage;
 int hl_config_parse_addr(const char *s, struct sockaddr_storage *ss);
 
 const hl_peer_conf *hl_config_peer(const hl_config *cfg, const char *name);
+
+/* config_operators.c: one [Operators] line, KEY = NAME (KEY a login name or a
+ * numeric uid; NAME a label of at most HL_MAX_OPERATOR bytes). 0, or
+ * HL_ERR_CONFIG with what is wrong in err (without file and line). */
+int hl_config_operator_add(hl_config *cfg, const char *key, const char *name, char *err,
+			   size_t errlen);
+/* The operator name a caller is recorded as: the [Operators] name for its
+ * numeric uid, else for its login name, else the login name itself, else
+ * "uid:N". login may be NULL (no passwd entry). */
+void hl_config_operator_name(const hl_config *cfg, unsigned uid, const char *login, char *out,
+			     size_t outlen);
 
 #endif

@@ -15,6 +15,7 @@
 #include "events.h"
 #include "log.h"
 #include "metrics.h"
+#include "notes.h"
 
 uint64_t hl_now_ms(const hl_daemon *d)
 {
@@ -279,6 +280,10 @@ int hl_daemon_init(hl_daemon *d, hl_config *cfg, char *err, size_t errlen)
 	rc = hl_api_start(d, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* Last: what it logs must not come before another start-up error. */
+	rc = hl_notice_load_forms(d, err, errlen);
+	if (rc < 0)
+		return rc;
 	uv_signal_init(&d->loop, &d->sig_term);
 	uv_signal_init(&d->loop, &d->sig_int);
 	uv_signal_init(&d->loop, &d->sig_hup);
@@ -355,6 +360,7 @@ void hl_daemon_free(hl_daemon *d)
 	uv_loop_close(&d->loop);
 	hl_api_free(d);
 	free(d->reload_peers);
+	hl_form_set_free(&d->forms);
 	d->reload_peers = NULL;
 	if (d->store)
 		hl_store_close(d->store);

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "entry.h"
+#include "form.h"
 #include "keys.h"
 #include "noise.h"
 #include "ratelimit.h"
@@ -158,6 +159,7 @@ struct hl_daemon {
 	unsigned store_backoff_ms;
 	hl_ratelimit handshake_rl; /* per source address */
 	hl_api *api;
+	hl_form_set forms;       /* notice schemas of FormsDir (notice.c) */
 	hl_alarms *alarms;
 	uv_timer_t metrics_timer;
 	int metrics_on;

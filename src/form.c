@@ -16,7 +16,7 @@
 enum fsec { FS_NONE, FS_FORM, FS_FIELD };
 
 enum fkey {
-	FK_NAME, FK_VERSION, FK_TITLE, FK_REPLY,
+	FK_NAME, FK_VERSION, FK_TITLE, FK_REPLY, FK_LANGUAGES,
 	FK_TYPE, FK_REQUIRED, FK_LABEL, FK_HELP, FK_MIN, FK_MAX, FK_MAXLENGTH,
 	FK_MULTILINE, FK_VALUES,
 	FK_COUNT
@@ -31,6 +31,7 @@ static const struct {
 	[FK_VERSION] = { "Version", FS_FORM, 0 },
 	[FK_TITLE] = { "Title", FS_FORM, 0 },
 	[FK_REPLY] = { "Reply", FS_FORM, 0 },
+	[FK_LANGUAGES] = { "Languages", FS_FORM, 0 },
 	[FK_TYPE] = { "Type", FS_FIELD, 0 },
 	[FK_REQUIRED] = { "Required", FS_FIELD, 0 },
 	[FK_LABEL] = { "Label", FS_FIELD, 0 },
@@ -229,6 +230,8 @@ static int apply_form(struct fparse *p, enum fkey k, const char *key, const char
 		return set_text(p, key, v, f->title, HL_FORM_MAX_TITLE, 0);
 	case FK_REPLY:
 		return set_names(p, key, v, f->replies, &f->n_replies, HL_FORM_MAX_REPLIES);
+	case FK_LANGUAGES:
+		return set_names(p, key, v, f->langs, &f->n_langs, HL_FORM_MAX_LANGS);
 	default:
 		return HL_ERR_CONFIG;
 	}
@@ -437,6 +440,45 @@ static void finish_bounds(struct fparse *p, int i, hl_form_field *fd)
 	fd->max = v[1];
 }
 
+#define LANG_SEP " / "
+
+/* Parts of a Title or Label, one per language of Languages. */
+static int count_parts(const char *s)
+{
+	int n = 1;
+
+	for (const char *q = strstr(s, LANG_SEP); q; q = strstr(q + 3, LANG_SEP))
+		n++;
+	return n;
+}
+
+void hl_form_text_in(const hl_form *f, const char *text, const char *lang, char *out,
+		     size_t outlen)
+{
+	int want = -1;
+	size_t n = lang ? strcspn(lang, "-") : 0;
+
+	if (!out || !outlen)
+		return;
+	snprintf(out, outlen, "%s", text ? text : "");
+	if (!f || !text || f->n_langs < 2 || count_parts(text) != f->n_langs)
+		return;
+	for (int i = 0; i < f->n_langs && want < 0; i++)
+		if (lang && strlen(f->langs[i]) == n && strncasecmp(f->langs[i], lang, n) == 0)
+			want = i;
+	for (int i = 0; i < f->n_langs && want < 0; i++)
+		if (strcmp(f->langs[i], "en") == 0)
+			want = i;
+	if (want < 0)
+		return;
+	const char *p = text;
+	for (int i = 0; i < want; i++)
+		p = strstr(p, LANG_SEP) + 3;
+	const char *end = strstr(p, LANG_SEP);
+	size_t len = end ? (size_t)(end - p) : strlen(p);
+	snprintf(out, outlen, "%.*s", (int)len, p);
+}
+
 /* What depends on Type, required keys, and the size bound of the encoding. */
 static void finish(struct fparse *p)
 {
@@ -457,6 +499,20 @@ static void finish(struct fparse *p)
 	if (f->n_fields == 0) {
 		fail(p, p->form_line, "[Form]", "no [Field NAME] sections");
 		return;
+	}
+	/* With Languages, the title and every label give each language's text
+	 * (a renderer picks the entry's; a missing one would show the wrong one). */
+	if (f->n_langs >= 2 && count_parts(f->title) != f->n_langs) {
+		fail(p, p->form_key_line[FK_TITLE], "Title", "want %d parts separated by '" LANG_SEP
+		     "' (one per language of Languages)", f->n_langs);
+		return;
+	}
+	for (int i = 0; i < f->n_fields && f->n_langs >= 2; i++) {
+		if (count_parts(f->fields[i].label) != f->n_langs) {
+			fail(p, p->field_key_line[i][FK_LABEL], "Label", "want %d parts separated by '"
+			     LANG_SEP "' (one per language of Languages)", f->n_langs);
+			return;
+		}
 	}
 	for (int i = 0; i < f->n_fields && !p->failed; i++) {
 		hl_form_field *fd = &f->fields[i];

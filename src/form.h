@@ -16,6 +16,7 @@
 #define HL_FORM_MAX_HELP        512u
 #define HL_FORM_MAX_VALUES      16u     /* enum values per field */
 #define HL_FORM_MAX_REPLIES     4u
+#define HL_FORM_MAX_LANGS       4u      /* languages of the labels */
 #define HL_FORM_MAX_VERSION     65535u
 #define HL_FORM_MAX_FORMS       64u     /* schema files per directory */
 #define HL_FORM_MAX_FILE        65536u  /* bytes of one schema file */
@@ -57,6 +58,8 @@ typedef struct {
 	char title[HL_FORM_MAX_TITLE + 1];
 	int n_replies;          /* names of the forms that answer this one */
 	char replies[HL_FORM_MAX_REPLIES][HL_FORM_MAX_NAME + 1];
+	int n_langs;            /* Languages: the Title's and Labels' parts, in order */
+	char langs[HL_FORM_MAX_LANGS][HL_FORM_MAX_NAME + 1];
 	int n_fields;
 	hl_form_field fields[HL_FORM_MAX_FIELDS];
 } hl_form;
@@ -98,6 +101,13 @@ int hl_form_canon(const hl_form_field *f, const char *in, size_t len, hl_buf *ou
 		  char *err, size_t errlen);
 /* A number as an int (units) or decimal (millionths) field takes it. */
 int hl_form_parse_number(hl_form_type t, const char *s, size_t len, int64_t *v);
+/* A number of an int (units) or decimal (millionths) field, canonically. */
+void hl_form_format_number(hl_form_type t, int64_t v, char *out, size_t size);
+/* The part of text (the form's Title or a Label, "English / Русский") for
+ * language tag lang: by its primary subtag among Languages, else the "en"
+ * part, else the whole text (also without Languages). */
+void hl_form_text_in(const hl_form *f, const char *text, const char *lang, char *out,
+		     size_t outlen);
 /* Canonical UTC time "YYYY-MM-DDTHH:MM:SSZ" to seconds since the epoch. */
 int hl_form_parse_utc(const char *s, size_t len, int64_t *t);
 

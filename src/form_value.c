@@ -95,7 +95,7 @@ int hl_form_parse_number(hl_form_type t, const char *s, size_t len, int64_t *v)
 }
 
 /* Canonical: no '+', no leading zeros, no trailing fraction zeros, no "-0". */
-static void fmt_number(hl_form_type t, int64_t v, char *out, size_t size)
+void hl_form_format_number(hl_form_type t, int64_t v, char *out, size_t size)
 {
 	uint64_t a = v < 0 ? (uint64_t)-v : (uint64_t)v;
 	int n;
@@ -358,10 +358,10 @@ int hl_form_canon(const hl_form_field *f, const char *s, size_t len, hl_buf *out
 			return bad(err, errlen, "'%.*s' is not %s", clip(s, len, 40), s,
 				   f->type == HL_FT_INT ? "a whole number" :
 				   "a decimal number (digits, at most 6 after the point)");
-		fmt_number(f->type, v, a, sizeof a);
+		hl_form_format_number(f->type, v, a, sizeof a);
 		if (v < f->min || v > f->max) {
-			fmt_number(f->type, f->min, b, sizeof b);
-			fmt_number(f->type, f->max, c, sizeof c);
+			hl_form_format_number(f->type, f->min, b, sizeof b);
+			hl_form_format_number(f->type, f->max, c, sizeof c);
 			return bad(err, errlen, "%s is out of range (%s to %s)", a, b, c);
 		}
 		return put_str(out, a);

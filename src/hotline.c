@@ -21,6 +21,10 @@ static const command commands[] = {
 	{ "status", hl_cmd_status, "[--json]", "show the station and the state of every line", 0 },
 	{ "send", hl_cmd_send, "PEER [-p flash|immediate|priority|routine] [--lang TAG] [--exercise] [--reply-to ENTRY] [--file FILE] [TEXT|-]",
 	  "send a message (TEXT, or standard input); prints its entry id", 0 },
+	{ "notice", hl_cmd_notice,
+	  "PEER FORM FIELD=VALUE... [-p flash|immediate|priority|routine] [--reply-to ENTRY] [--lang TAG] [--exercise]",
+	  "send a notice: a form filled and checked field by field; prints its entry id", 0 },
+	{ "forms", hl_cmd_forms, "[FORM] [--json]", "list the notice forms and their fields", 0 },
 	{ "attachment", hl_cmd_attachment, "ENTRY [-o FILE]",
 	  "write an entry's attachment to FILE (or standard output)", 0 },
 	{ "inbox", hl_cmd_inbox, "[--unacked] [--json]", "show the entries received from peers", 0 },
@@ -33,6 +37,10 @@ static const command commands[] = {
 	  "show a line's availability, outages, link tests and round trips", 0 },
 	{ "test", hl_cmd_test, "PEER [--json]", "test the line to PEER now and show the round trip",
 	  0 },
+	{ "translate", hl_cmd_translate, "ENTRY --lang TAG [TEXT|-]",
+	  "attach a translation to an entry (this station's records only); prints its number", 0 },
+	{ "certify", hl_cmd_certify, "ID [--json]",
+	  "certify another operator's translation ID after review", 0 },
 	{ "keygen", hl_cmd_keygen, "[-o FILE] [--passphrase [--passphrase-fd N]]",
 	  "generate a station private key", 1 },
 	{ "pubkey", hl_cmd_pubkey, "[-f FILE] [--passphrase-fd N]",
@@ -108,6 +116,20 @@ static void command_help(const command *c)
 		       "open, a acknowledge, c compose, r refresh, ? help, q quit. A new\n"
 		       "FLASH or an overdue ack rings the bell and shows a red banner.\n"
 		       "Works in 80x24 and in any UTF-8 locale.\n");
+	if (strcmp(c->name, "notice") == 0)
+		printf("\nFORM is a form name ('hotline forms' lists them with their fields);\n"
+		       "each FIELD=VALUE fills one field. hotlined checks every value (type,\n"
+		       "range, required) and refuses the notice naming the field. A form that\n"
+		       "answers another (call-reply) needs --reply-to ENTRY, the notice it\n"
+		       "answers (e.g. moscow#3). --lang names the language of the text fields.\n");
+	if (strcmp(c->name, "translate") == 0)
+		printf("\nENTRY is AUTHOR#SEQ[@PEER] or an id prefix of 8+ hex digits. Without\n"
+		       "TEXT, or with '-', the translation is read from standard input. It is\n"
+		       "kept in this station's records only: never sent, not in exports. The\n"
+		       "original stays authoritative; another operator certifies it.\n");
+	if (strcmp(c->name, "certify") == 0)
+		printf("\nID is the number 'hotline translate' printed. The translator cannot\n"
+		       "certify their own translation; a translation is certified once.\n");
 	printf("\nSee hotline(1).\n");
 }
 

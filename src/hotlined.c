@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -140,6 +141,15 @@ static int check_config(const hl_config *cfg)
 		}
 		sodium_memzero(psk, sizeof psk);
 	}
+	/* The notice forms, as the daemon will load them (a missing default is not an error). */
+	hl_form_set forms = { 0 };
+	struct stat st;
+	if ((cfg->forms_dir_set || stat(cfg->forms_dir, &st) == 0) &&
+	    hl_form_load_dir(cfg->forms_dir, &forms, err, sizeof err) < 0) {
+		fprintf(stderr, "hotlined: FormsDir: %s\n", err);
+		return 1;
+	}
+	hl_form_set_free(&forms);
 	printf("%s: configuration OK (station %s, %d peer(s))\n", cfg->path, cfg->name, cfg->n_peers);
 	return 0;
 }

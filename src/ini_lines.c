@@ -101,7 +101,8 @@ char *hl_ini_lines_next(hl_ini_lines *r, char *str, int num, int *section, char 
 		*section = 1;
 	} else if (n > 0) {
 		eq = memchr(s, '=', n);
-		for (i = 0; eq && s + i < eq && is_letter(s[i]); i++)
+		for (i = 0; eq && s + i < eq && (is_letter(s[i]) || (r->free_keys && !is_ws(s[i])));
+		     i++)
 			;
 		if (!eq || i == 0) {
 			snprintf(msg, msglen, "expected 'Key = Value' or '[Section]'");

@@ -16,6 +16,7 @@ typedef struct {
 	 * line setting it that has one is refused, not silently cut. */
 	const char *no_comment_key;
 	const char *what; /* after an error: "syntax", or no_comment_key */
+	int free_keys; /* keys of any non-blank characters (the caller checks them) */
 } hl_ini_lines;
 
 /* The next line, checked and normalised into str (num bytes: inih's line

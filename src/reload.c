@@ -37,6 +37,7 @@ static void report_station_changes(const hl_config *o, const hl_config *n)
 		{ "AlarmCommand", strcmp(o->alarm_command, n->alarm_command) != 0 },
 		{ "ApiIdleTimeout", o->api_idle_timeout_ms != n->api_idle_timeout_ms },
 		{ "AckDeadlines", memcmp(&o->ack_deadlines, &n->ack_deadlines, sizeof o->ack_deadlines) != 0 },
+		{ "FormsDir", strcmp(o->forms_dir, n->forms_dir) != 0 },
 	};
 	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
 		if (!f[i].differs)
@@ -165,6 +166,9 @@ static int reload(hl_daemon *d)
 		goto out;
 	}
 	report_station_changes(d->cfg, nc);
+	/* [Operators] applies to API connections made from now on. */
+	memcpy(d->cfg->operators, nc->operators, sizeof nc->operators);
+	d->cfg->n_operators = nc->n_operators;
 	/* Entries stored in this turn belong to the lines as they are now. */
 	hl_daemon_commit(d);
 	for (int j = 0, n = d->n_lines; j < n; j++) {

@@ -2,6 +2,7 @@
  * inbox/log, the status table, and terminal-safe copies of peer text. */
 #include "render.h"
 #include "client.h"
+#include "render_notes.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -165,20 +166,18 @@ static void delivery_state(const json_t *entry, char *out, size_t outlen)
 	}
 }
 
-/* Writes text indented, one output line per line of text; a final newline
- * in the text does not make an empty line. */
-static void put_indented(FILE *f, const char *text)
+void hl_render_indented(FILE *f, const char *text, const char *indent)
 {
 	const char *p = text;
 
 	if (!*p) {
-		fputs("    (no text)\n", f);
+		fprintf(f, "%s(no text)\n", indent);
 		return;
 	}
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		fputs("    ", f);
+		fputs(indent, f);
 		fwrite(p, 1, n, f);
 		fputc('\n', f);
 		p += n + (nl != NULL);
@@ -298,7 +297,9 @@ int hl_render_entry(FILE *f, const json_t *entry)
 	if (json_is_object(json_object_get(entry, "attachment")))
 		put_attachment(f, json_object_get(entry, "attachment"));
 	put_refs(f, entry, kind);
-	put_indented(f, text);
+	/* A notice shows as its form, translations beside the original. */
+	if (hl_render_entry_notes(f, entry, text) < 0)
+		goto out;
 	fputc('\n', f);
 	rc = ferror(f) ? HL_ERR_IO : 0;
 out:

@@ -24,6 +24,10 @@ char *hl_render_clean(const char *s, size_t len, int multiline);
 /* UTC ISO-8601 with milliseconds of a Unix time in ms (out >= HL_RENDER_TIME_LEN). */
 void hl_render_time(int64_t ms, char *out, size_t outlen);
 
+/* Writes text with indent before each of its lines; a final newline in the
+ * text does not make an empty line; empty text shows as "(no text)". */
+void hl_render_indented(FILE *f, const char *text, const char *indent);
+
 /* One entry (docs/API.md ENTRY) as a header line, its text indented by four
  * spaces, and a blank line. Returns 0 or HL_ERR_NOMEM / HL_ERR_IO. */
 int hl_render_entry(FILE *f, const json_t *entry);

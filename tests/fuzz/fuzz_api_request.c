@@ -11,6 +11,7 @@
 
 #include "api_fastjson.h"
 #include "api_request.h"
+#include "attach.h"
 #include "entry.h"
 #include "entryref.h"
 #include "err.h"
@@ -51,14 +52,58 @@ static int same_str(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* A translation: entry and lang as sent, text valid. */
+static void check_notes(const hl_api_request *r)
+{
+	CHECK(json_object_size(r->json) == 4 && !r->peer);
+	check_field(r, "entry", r->entry);
+	check_field(r, "lang", r->lang);
+	check_field(r, "text", r->text);
+	CHECK(hl_lang_valid(r->lang, strlen(r->lang)));
+	CHECK(r->text_len >= 1 && r->text_len <= HL_MAX_BODY && strlen(r->text) == r->text_len);
+	CHECK(hl_text_valid((const uint8_t *)r->text, r->text_len));
+}
+
+/* A notice: each field one "name=value" string, name of a-z 0-9 _, the
+ * value exactly the object's. */
+static void check_notice(const hl_api_request *r)
+{
+	json_t *fields = json_object_get(r->json, "fields");
+
+	check_field(r, "form", r->form);
+	check_field(r, "reply_to", r->reply_to);
+	CHECK(json_is_object(fields) && (size_t)r->n_kv == json_object_size(fields));
+	CHECK(r->n_kv <= HL_API_MAX_FIELDS && r->form_version <= 65535);
+	CHECK(r->precedence >= HL_PREC_ROUTINE && r->precedence <= HL_PREC_FLASH);
+	CHECK(r->lang && hl_lang_valid(r->lang, strlen(r->lang)));
+	for (int i = 0; i < r->n_kv; i++) {
+		const char *eq = strchr(r->kv[i], '=');
+		CHECK(eq && eq > r->kv[i] && eq - r->kv[i] <= 32);
+		CHECK(strspn(r->kv[i], "abcdefghijklmnopqrstuvwxyz0123456789_") == (size_t)(eq - r->kv[i]));
+		char name[40];
+		memcpy(name, r->kv[i], (size_t)(eq - r->kv[i]));
+		name[eq - r->kv[i]] = '\0';
+		json_t *v = json_object_get(fields, name);
+		CHECK(json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
+	}
+}
+
+/* 64 lower-case hex digits: a blob's hash as the API takes it. */
+static int hex64(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
 static void check_valid(const hl_api_request *r)
 {
 	CHECK(r->json && json_is_object(r->json));
-	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_ACK);
+	CHECK(r->cmd > HL_API_NONE && r->cmd <= HL_API_CERTIFY);
 	CHECK(r->name && strcmp(json_string_value(json_object_get(r->json, "cmd")), r->name) == 0);
 	check_field(r, "cmd", json_string_value(json_object_get(r->json, "cmd")));
 	switch (r->cmd) {
 	case HL_API_STATUS:
+	case HL_API_SUBSCRIBE:
+	case HL_API_FORMS:
 		CHECK(json_object_size(r->json) == 1);
 		CHECK(!r->peer && !r->text);
 		return;
@@ -80,6 +125,23 @@ static void check_valid(const hl_api_request *r)
 		CHECK(!r->peer && !r->text);
 		return;
 	}
+	case HL_API_TRANSLATE:
+		check_notes(r);
+		return;
+	case HL_API_ATTACHMENT: {
+		hl_entryref ref;
+		CHECK(r->entry && hl_entryref_parse(r->entry, &ref) == 0);
+		check_field(r, "entry", r->entry);
+		CHECK(r->offset <= HL_MAX_ATTACHMENT);
+		CHECK(json_object_size(r->json) == 2u + (json_object_get(r->json, "offset") != NULL));
+		CHECK(!r->peer && !r->text);
+		return;
+	}
+	case HL_API_CERTIFY:
+		CHECK(json_object_size(r->json) == 2 && !r->peer);
+		CHECK(r->translation_id >= 1 &&
+		      r->translation_id == json_integer_value(json_object_get(r->json, "id")));
+		return;
 	default:
 		break;
 	}
@@ -87,10 +149,14 @@ static void check_valid(const hl_api_request *r)
 	check_field(r, "peer", r->peer);
 	switch (r->cmd) {
 	case HL_API_SEND:
-		CHECK(r->text && r->text_len >= 1 && r->text_len <= HL_MAX_BODY);
+		/* With an attachment the text may be empty or absent. */
+		CHECK(r->text && (r->text_len >= 1 || r->attachment) && r->text_len <= HL_MAX_BODY);
+		check_field(r, "attachment", r->attachment);
+		CHECK(!r->attachment || hex64(r->attachment));
 		CHECK(strlen(r->text) == r->text_len);
 		CHECK(hl_text_valid((const uint8_t *)r->text, r->text_len));
-		check_field(r, "text", r->text);
+		if (json_object_get(r->json, "text") || !r->attachment)
+			check_field(r, "text", r->text);
 		CHECK(r->precedence >= HL_PREC_ROUTINE && r->precedence <= HL_PREC_FLASH);
 		CHECK(r->lang && hl_lang_valid(r->lang, strlen(r->lang)));
 		CHECK(r->exercise == 0 || r->exercise == 1);
@@ -100,12 +166,31 @@ static void check_valid(const hl_api_request *r)
 			hl_entryref ref;
 			CHECK(hl_entryref_parse(r->reply_to, &ref) == 0);
 		}
-		CHECK(json_object_size(r->json) <= 7);
+		CHECK(json_object_size(r->json) <= 8);
+		break;
+	case HL_API_ATTACH_BEGIN:
+	case HL_API_ATTACH_CHUNK:
+		CHECK(hex64(r->hash));
+		check_field(r, "hash", r->hash);
+		CHECK(r->offset <= HL_MAX_ATTACHMENT);
+		if (r->cmd == HL_API_ATTACH_BEGIN) {
+			CHECK(r->size >= 1 && r->size <= HL_MAX_ATTACHMENT);
+			CHECK(r->file_name && hl_attach_name_valid(r->file_name, strlen(r->file_name)));
+			check_field(r, "name", r->file_name);
+			CHECK(json_object_size(r->json) == 5);
+		} else {
+			CHECK(r->data);
+			check_field(r, "data", r->data);
+			CHECK(json_object_size(r->json) == 5);
+		}
 		break;
 	case HL_API_REPORT:
 		CHECK(r->has_since == (json_object_get(r->json, "since_ms") != NULL));
 		CHECK(!r->has_since || r->since_ms <= (uint64_t)INT64_MAX);
 		CHECK(json_object_size(r->json) == 2u + (unsigned)r->has_since);
+		break;
+	case HL_API_NOTICE:
+		check_notice(r);
 		break;
 	case HL_API_LOG:
 	case HL_API_TEST:
@@ -155,6 +240,33 @@ static char *rebuild(const hl_api_request *r)
 		CHECK(json_object_set_new(o, "entry", json_string(r->entry)) == 0);
 		CHECK(json_object_set_new(o, "note", json_stringn(r->note, r->note_len)) == 0);
 	}
+	if (r->cmd == HL_API_NOTICE) {
+		json_t *fields = json_object();
+		CHECK(fields);
+		for (int i = 0; i < r->n_kv; i++) {
+			const char *eq = strchr(r->kv[i], '=');
+			char name[40];
+			memcpy(name, r->kv[i], (size_t)(eq - r->kv[i]));
+			name[eq - r->kv[i]] = '\0';
+			CHECK(json_object_set_new(fields, name, json_string(eq + 1)) == 0);
+		}
+		CHECK(json_object_set_new(o, "fields", fields) == 0);
+		CHECK(json_object_set_new(o, "form", json_string(r->form)) == 0);
+		CHECK(json_object_set_new(o, "version", json_integer(r->form_version)) == 0);
+		CHECK(json_object_set_new(o, "precedence",
+					  json_string(hl_precedence_name(r->precedence))) == 0);
+		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
+		CHECK(json_object_set_new(o, "exercise", json_boolean(r->exercise)) == 0);
+		if (r->reply_to)
+			CHECK(json_object_set_new(o, "reply_to", json_string(r->reply_to)) == 0);
+	}
+	if (r->cmd == HL_API_TRANSLATE) {
+		CHECK(json_object_set_new(o, "entry", json_string(r->entry)) == 0);
+		CHECK(json_object_set_new(o, "lang", json_string(r->lang)) == 0);
+		CHECK(json_object_set_new(o, "text", json_stringn(r->text, r->text_len)) == 0);
+	}
+	if (r->cmd == HL_API_CERTIFY)
+		CHECK(json_object_set_new(o, "id", json_integer((json_int_t)r->translation_id)) == 0);
 	if (r->cmd == HL_API_REPORT && r->has_since)
 		CHECK(json_object_set_new(o, "since_ms", json_integer((json_int_t)r->since_ms)) == 0);
 	if (r->cmd == HL_API_EXPORT) {
@@ -184,6 +296,15 @@ static void check_same(const hl_api_request *a, const hl_api_request *b)
 	      same_str(a->to, b->to));
 	CHECK(a->from_seq == b->from_seq && a->to_seq == b->to_seq && a->from_ms == b->from_ms &&
 	      a->to_ms == b->to_ms);
+	CHECK(same_str(a->form, b->form) && a->form_version == b->form_version &&
+	      same_str(a->reply_to, b->reply_to) && same_str(a->entry, b->entry) &&
+	      a->translation_id == b->translation_id && a->n_kv == b->n_kv);
+	for (int i = 0; i < a->n_kv; i++) {
+		int found = 0;
+		for (int j = 0; j < b->n_kv; j++)
+			found |= strcmp(a->kv[i], b->kv[j]) == 0;
+		CHECK(found);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -77,6 +77,7 @@ head -c 32 /dev/urandom | base64 >"$T/ex/moscow.psk"
 chmod 600 "$T/ex/moscow.psk"
 sed -e 's/^#\([A-Z]\)/\1/' \
 	-e "s|/etc/hotline/|$T/ex/|; s|/var/lib/hotline|$T/ex/state|; s|/run/hotline/|$T/ex/|" \
+	-e "s|/usr/share/hotline/|$D/usr/share/hotline/|" \
 	-e "s|^User = hotline|User = root|" \
 	"$D/usr/share/doc/hotline/examples/hotline.conf" >"$T/ex/hotline.conf"
 check "the example shows the optional settings, commented out (switched on here: $(grep -c '^#[A-Z]' "$D/usr/share/doc/hotline/examples/hotline.conf"))" \
