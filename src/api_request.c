@@ -106,6 +106,13 @@ static int uint_field(json_t *req, const char *key, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+static int entryref_valid(const char *s)
+{
+	hl_entryref ref;
+
+	return s && hl_entryref_parse(s, &ref) == 0;
+}
+
 static int parse_attach(json_t *req, hl_api_request *r, char *err, size_t errlen)
 {
 	const char *cmd = NULL;
@@ -116,6 +123,9 @@ static int parse_attach(json_t *req, hl_api_request *r, char *err, size_t errlen
 		if (json_unpack_ex(req, &jerr, JSON_STRICT, "{s:s, s:s, s?o}", "cmd", &cmd, "entry",
 				   &r->entry, "offset", &offset) != 0)
 			return refuse(err, errlen, "attachment: %s", jerr.text);
+		if (!entryref_valid(r->entry))
+			return refuse(err, errlen, "attachment: entry must name an entry: AUTHOR#SEQ[@PEER] "
+				      "or an id of at least %u hex digits", HL_ENTRYREF_MIN_HEX);
 		if (offset && uint_field(req, "offset", HL_MAX_ATTACHMENT, &r->offset) < 0)
 			return refuse(err, errlen, "attachment: offset must be 0 to %llu",
 				      (unsigned long long)HL_MAX_ATTACHMENT);
@@ -148,13 +158,6 @@ static int parse_attach(json_t *req, hl_api_request *r, char *err, size_t errlen
 		return refuse(err, errlen, "attach-begin: name must be 1 to %u bytes of UTF-8 without "
 			      "control characters, '/' or '\\'", HL_ATTACH_NAME_MAX);
 	return 0;
-}
-
-static int entryref_valid(const char *s)
-{
-	hl_entryref ref;
-
-	return s && hl_entryref_parse(s, &ref) == 0;
 }
 
 static int parse_send(json_t *req, hl_api_request *r, char *err, size_t errlen)

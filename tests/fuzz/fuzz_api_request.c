@@ -233,6 +233,22 @@ static char *rebuild(const hl_api_request *r)
 		CHECK(json_object_set_new(o, "exercise", json_boolean(r->exercise)) == 0);
 		if (r->reply_to)
 			CHECK(json_object_set_new(o, "reply_to", json_string(r->reply_to)) == 0);
+		if (r->attachment)
+			CHECK(json_object_set_new(o, "attachment", json_string(r->attachment)) == 0);
+	}
+	if (r->cmd == HL_API_ATTACHMENT) {
+		CHECK(json_object_set_new(o, "entry", json_string(r->entry)) == 0);
+		CHECK(json_object_set_new(o, "offset", json_integer((json_int_t)r->offset)) == 0);
+	}
+	if (r->cmd == HL_API_ATTACH_BEGIN || r->cmd == HL_API_ATTACH_CHUNK)
+		CHECK(json_object_set_new(o, "hash", json_string(r->hash)) == 0);
+	if (r->cmd == HL_API_ATTACH_BEGIN) {
+		CHECK(json_object_set_new(o, "size", json_integer((json_int_t)r->size)) == 0);
+		CHECK(json_object_set_new(o, "name", json_string(r->file_name)) == 0);
+	}
+	if (r->cmd == HL_API_ATTACH_CHUNK) {
+		CHECK(json_object_set_new(o, "offset", json_integer((json_int_t)r->offset)) == 0);
+		CHECK(json_object_set_new(o, "data", json_stringn(r->data, r->data_len)) == 0);
 	}
 	if (r->cmd == HL_API_INBOX && r->unacked)
 		CHECK(json_object_set_new(o, "unacked", json_true()) == 0);
@@ -292,6 +308,9 @@ static void check_same(const hl_api_request *a, const hl_api_request *b)
 	CHECK(a->unacked == b->unacked && same_str(a->entry, b->entry) && a->note_len == b->note_len &&
 	      same_str(a->note, b->note));
 	CHECK(a->has_since == b->has_since && a->since_ms == b->since_ms);
+	CHECK(same_str(a->attachment, b->attachment) && same_str(a->hash, b->hash) &&
+	      same_str(a->file_name, b->file_name) && a->data_len == b->data_len &&
+	      same_str(a->data, b->data) && a->size == b->size && a->offset == b->offset);
 	CHECK(a->export_kind == b->export_kind && same_str(a->from, b->from) &&
 	      same_str(a->to, b->to));
 	CHECK(a->from_seq == b->from_seq && a->to_seq == b->to_seq && a->from_ms == b->from_ms &&
