@@ -1,7 +1,8 @@
 #!/bin/bash
 # demo.sh — two stations, washington and moscow, on 127.0.0.1 in a temporary
-# directory: keys generated and pinned, messages both ways, then each side's
-# record. Everything it starts is stopped at the end.
+# directory: keys generated and pinned, messages both ways, an operator's
+# acknowledgement and a reply, a notice (a form), then each side's record
+# and the shift handover. Everything it starts is stopped at the end.
 set -u
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +59,7 @@ PrivateKeyFile = station.key
 Listen = 127.0.0.1:$2
 StateDir = state
 Socket = hotline.sock
+FormsDir = $ROOT/forms
 $([ "$(id -u)" -eq 0 ] && echo "User = root")
 
 [Peer $3]
@@ -89,8 +91,15 @@ say "4. Messages both ways: each is signed, chained, stored, then receipted"
 run "$HL" -c "$DIR/washington/hotline.conf" send moscow --lang en "Good morning. This is the Washington station. Line check."
 run "$HL" -c "$DIR/moscow/hotline.conf" send washington --lang ru "Доброе утро. Говорит Москва. Связь в порядке."
 run "$HL" -c "$DIR/washington/hotline.conf" send moscow -p flash --lang en "FLASH: unidentified launch detected over the Barents Sea. Please confirm it is your scheduled test."
-run "$HL" -c "$DIR/moscow/hotline.conf" send washington -p immediate --lang ru "Подтверждаем: плановое испытание, уведомление было направлено вчера."
+
+say "5. A person acknowledges the FLASH (signed, naming the operator); the reply names what it answers"
+run "$HL" -c "$DIR/moscow/hotline.conf" inbox --unacked
+run "$HL" -c "$DIR/moscow/hotline.conf" ack washington#2 --note "Received, checking now"
+run "$HL" -c "$DIR/moscow/hotline.conf" send washington -p immediate --lang ru --reply-to washington#2 "Подтверждаем: плановое испытание, уведомление было направлено вчера."
 run "$HL" -c "$DIR/washington/hotline.conf" send moscow --lang en "Thank you. Understood."
+
+say "6. A notice: a form, checked field by field, rendered as a form at the other station"
+run "$HL" -c "$DIR/washington/hotline.conf" notice moscow call-request proposed_time=2026-12-01T10:00Z duration_min=30 "topic=Notification procedures"
 
 for _ in $(seq 100); do
 	a=$(W status --json | jq -r '.lines[0] | .unreceipted')
@@ -99,12 +108,13 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 
-say "5. Washington's record: both chains; own entries carry the peer's signed receipt"
+say "7. Washington's record: both chains; own entries carry the peer's signed receipt"
 run "$HL" -c "$DIR/washington/hotline.conf" log moscow
-say "6. Moscow's record of the same line"
+say "8. Moscow's record of the same line"
 run "$HL" -c "$DIR/moscow/hotline.conf" log washington
-say "7. Line status on both sides"
+say "9. Line status, and what the next shift at Washington must know"
 run "$HL" -c "$DIR/washington/hotline.conf" status
 run "$HL" -c "$DIR/moscow/hotline.conf" status
+run "$HL" -c "$DIR/washington/hotline.conf" handover
 
 say "Done: stopping both stations and removing $DIR"

@@ -275,7 +275,15 @@ int hl_render_entry(FILE *f, const json_t *entry)
 
 	if (exercise)
 		fputs("*** EXERCISE *** ", f);
-	fprintf(f, "%s  %s #%s  ", when, author, seq);
+	/* The entry's name as operators type it (ack, --reply-to, translate). */
+	const json_t *ref = json_object_get(entry, "ref");
+	char *rname = json_is_string(ref) ? hl_render_clean(json_string_value(ref),
+							     json_string_length(ref), 0) : NULL;
+	if (rname)
+		fprintf(f, "%s  %s  ", when, rname);
+	else
+		fprintf(f, "%s  %s#%s  ", when, author, seq);
+	free(rname);
 	if (strcmp(kind, "MESSAGE") != 0)
 		fprintf(f, "%s  ", kind);
 	char state[96], ack[160];

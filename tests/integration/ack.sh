@@ -73,7 +73,7 @@ order=$(hl moscow inbox --unacked --json | jq -r '.text[0:2]' | tr '\n' ' ')
 echo "    inbox --unacked: $order"
 check "inbox --unacked: overdue first, then by precedence (F1 F2 I1 R1)" test "$order" = "F1 F2 I1 R1 "
 check "inbox --unacked text lists the four" \
-	test "$(hl moscow inbox --unacked | grep -c '^[0-9].*washington #')" = 4
+	test "$(hl moscow inbox --unacked | grep -c '^[0-9].*washington#')" = 4
 
 # Refusals, each with a clear message and nothing written.
 seq0=$(field moscow washington own_seq)
