@@ -8,7 +8,11 @@
 #include <string.h>
 
 /* One row per entry that needs an ACK; the row goes when the ACK is stored.
- * The hash index is over waiting entries only (a few), not every entry. */
+ * A rowid table without an index: every message of either side adds a row,
+ * and a keyed or indexed insert cost a fifth of the line's throughput
+ * (docs/PERFORMANCE.md). Look-ups (an ACK's entry, a deadline passing)
+ * scan the line's waiting rows: few where operators answer, and an ACK's
+ * scan is bounded by the peer's entry quota. */
 const char hl_sq_watch_sql[] =
 	"CREATE TABLE IF NOT EXISTS watch("
 	" line BLOB NOT NULL CHECK(typeof(line)='blob' AND length(line)=32),"
@@ -21,9 +25,7 @@ const char hl_sq_watch_sql[] =
 	" own INTEGER NOT NULL CHECK(own IN (0, 1)),"
 	" base_ms INTEGER NOT NULL CHECK(typeof(base_ms)='integer' AND base_ms>=0),"
 	" due_ms INTEGER NOT NULL CHECK(typeof(due_ms)='integer' AND due_ms>=0),"
-	" overdue_ms INTEGER NOT NULL DEFAULT 0 CHECK(typeof(overdue_ms)='integer' AND overdue_ms>=0),"
-	" PRIMARY KEY(line, author, seq)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS watch_hash ON watch(hash);"
+	" overdue_ms INTEGER NOT NULL DEFAULT 0 CHECK(typeof(overdue_ms)='integer' AND overdue_ms>=0));"
 	/* Check-ins stay: the record of who answered which, or that nobody did. */
 	"CREATE TABLE IF NOT EXISTS checkins("
 	" line BLOB NOT NULL CHECK(typeof(line)='blob' AND length(line)=32),"
@@ -90,7 +92,7 @@ int hl_store_watch_put(hl_store *st, const hl_store_watch *w)
 	    w->kind < 0 || w->kind > 255 || w->precedence < 0 || w->precedence > 255 ||
 	    w->flags < 0 || w->flags > 65535)
 		return HL_ERR_INVAL;
-	s = hl_sq_lazy(st, S_PUT, "INSERT OR IGNORE INTO watch(" WATCH_COLS ")"
+	s = hl_sq_lazy(st, S_PUT, "INSERT INTO watch(" WATCH_COLS ")"
 		       " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)");
 	if (!s)
 		return HL_ERR_STORE;

@@ -660,7 +660,7 @@ static void test_reopen_version_check(void **state)
 	db = raw_open(f->path);
 	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
-				 " ('watch', 'watch_hash', 'blobs', 'blob_chunks', 'translations')"), 5);
+				 " ('watch', 'checkins', 'blobs', 'blob_chunks', 'translations')"), 5);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_count(f->st, f->line, f->alice, &n), 0);
 	assert_int_equal(n, 1);
