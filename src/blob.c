@@ -143,8 +143,10 @@ int hl_blob_send_want(hl_session *s, const uint8_t hash[32], uint64_t offset)
 	uint8_t w[HL_BLOB_WANT_LEN];
 	memcpy(w, hash, 32);
 	hl_be64_put(w + 32, offset);
-	int rc = hl_session_send(s, HL_REC_BLOB_WANT, w, sizeof w);
-	return rc == 0 ? hl_session_flush(s) : rc;
+	/* Queued, not flushed: the caller's turn flushes once (on_read after
+	 * each message, ask_pending after its walk), so a burst of chunks
+	 * cannot make one encrypted write each. */
+	return hl_session_send(s, HL_REC_BLOB_WANT, w, sizeof w);
 }
 
 int hl_blob_on_entry(hl_line *l, const hl_entry *e, int own)
@@ -158,12 +160,16 @@ int hl_blob_on_entry(hl_line *l, const hl_entry *e, int own)
 	hl_daemon *d = l->d;
 	hl_store_blob b;
 	int rc = hl_store_blob_get(d->store, l->line_id, a.hash, &b);
-	if (rc == 0)
+	if (rc == 0 && (b.from_peer || b.state != HL_BLOB_PENDING || b.size != a.size))
 		return 0; /* held or wanted already (the same file sent again, or ours back) */
-	if (rc != HL_ERR_NOTFOUND)
+	if (rc < 0 && rc != HL_ERR_NOTFOUND)
 		return rc;
 	rc = hl_daemon_tx(d);
-	if (rc == 0)
+	/* Our own upload of the same content, unfinished: fetch the rest from
+	 * the peer, or the peer's entry would stay pending for ever. */
+	if (rc == 0 && b.id && !b.from_peer)
+		rc = hl_store_blob_fetch_from_peer(d->store, b.id);
+	else if (rc == 0)
 		rc = hl_store_blob_create(d->store, l->line_id, a.hash, a.size, 1, a.name, hl_wall_ms());
 	if (rc < 0)
 		return rc;

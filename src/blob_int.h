@@ -13,6 +13,7 @@
 #define HL_BLOB_ASK_MAX 16    /* pending blobs asked for at once */
 #define HL_BLOB_TRIES 3       /* hash mismatches before a blob is given up */
 #define HL_BLOB_STALL_MS 10000u /* no chunk for this long: ask again */
+#define HL_BLOB_GAP_ASK_MS 1000u /* chunks past what we hold: one WANT a second at most */
 
 typedef struct {
 	crypto_generichash_state st; /* first: 64-byte aligned in an aligned struct */
@@ -40,8 +41,7 @@ struct hl_blob_line {
 	unsigned rr;                 /* round robin over sending */
 	uint64_t last_chunk_ms;      /* a chunk of a wanted blob arrived then */
 	uint64_t last_ask_ms;
-	uint8_t gap_hash[32];        /* last gap asked about, to ask once per gap */
-	uint64_t gap_have;
+	uint64_t last_gap_ask_ms;    /* a gap was asked about then: at most one a second */
 };
 
 /* The line's state, created on first use; NULL without memory. */

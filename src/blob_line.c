@@ -67,8 +67,21 @@ static void ask_pending(hl_line *l, hl_session *s)
 	bl->last_ask_ms = hl_now_ms(l->d);
 	if (hl_store_blob_walk_pending(l->d->store, l->line_id, HL_BLOB_ASK_MAX, ask_one, s) < 0)
 		hl_log(HL_LOG_WARN, "%s: cannot list the attachments to fetch", l->peer->name);
+	hl_session_flush(s);
 }
 
+/* The length of the chunk at off of a blob of size: every chunk is full
+ * but the last, so a blob is at most size / HL_BLOB_CHUNK + 1 rows. */
+static size_t chunk_len(uint64_t size, uint64_t off)
+{
+	return size - off < HL_BLOB_CHUNK ? (size_t)(size - off) : HL_BLOB_CHUNK;
+}
+
+/* Only the chunk that continues what we hold, at its full length, is taken:
+ * a peer feeding odd offsets or tiny pieces would otherwise multiply the
+ * rows (disk) and the re-hash work. Chunks past what we hold mean one was
+ * lost (a WANT crossed an old stream): asked again, once a second at most,
+ * whatever the peer sends. */
 static int on_chunk(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 {
 	if (len <= HL_BLOB_HDR)
@@ -86,23 +99,15 @@ static int on_chunk(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	if (rc < 0)
 		return rc;
 	if (off > b.have) {
-		/* A chunk is missing (a WANT crossed an old stream): ask once. */
-		if (bl->gap_have != b.have || memcmp(bl->gap_hash, hash, 32) != 0) {
-			memcpy(bl->gap_hash, hash, 32);
-			bl->gap_have = b.have;
+		uint64_t now = hl_now_ms(l->d);
+		if (now - bl->last_gap_ask_ms >= HL_BLOB_GAP_ASK_MS) {
+			bl->last_gap_ask_ms = now;
 			hl_blob_send_want(s, hash, b.have);
 		}
 		return 0;
 	}
-	if (off > UINT64_MAX - n || off + n <= b.have)
-		return 0; /* held already */
-	/* Overlapping what is held: keep the new part. Past the size: the
-	 * signed entry says how big it is; the hash check judges the rest. */
-	size_t skip = (size_t)(b.have - off);
-	p += skip;
-	n -= skip;
-	if (n > b.size - b.have)
-		n = (size_t)(b.size - b.have);
+	if (off < b.have || b.have >= b.size || n != chunk_len(b.size, b.have))
+		return 0; /* held already, or not a chunk a sender of ours sends */
 	bl->last_chunk_ms = hl_now_ms(l->d);
 	int verdict = 0;
 	rc = hl_blob_append(l, &b, hash, b.have, p, n, &verdict);
@@ -243,6 +248,23 @@ static hl_blob_sending *next_sending(struct hl_blob_line *bl)
 	return NULL;
 }
 
+/* The chunk at x->next at its full length (chunk_len), across the stored
+ * rows (an upload stores other lengths): the receiver takes no other. */
+static int read_chunk(hl_store *st, const hl_blob_sending *x, hl_buf *data, hl_buf *piece)
+{
+	size_t want = chunk_len(x->size, x->next);
+
+	hl_buf_reset(data);
+	while (data->len < want) {
+		int rc = hl_store_blob_read(st, x->id, x->next + data->len, want - data->len, piece);
+		if (rc == 0)
+			rc = hl_buf_put(data, piece->p, piece->len);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 void hl_blob_pump(hl_line *l)
 {
 	struct hl_blob_line *bl = l->blob;
@@ -250,8 +272,9 @@ void hl_blob_pump(hl_line *l)
 	if (!bl || !session_ready(l, s) || l->d->stopping)
 		return;
 	uint8_t rec[HL_BLOB_HDR + HL_BLOB_CHUNK];
-	hl_buf data;
+	hl_buf data, piece;
 	hl_buf_init(&data, HL_BLOB_CHUNK);
+	hl_buf_init(&piece, HL_BLOB_CHUNK);
 	/* Entries first: none may be waiting; and only a short queue, so the
 	 * next entry does not wait behind many chunks. */
 	while (s->state == HL_SS_UP && s->send_next > l->own_durable &&
@@ -259,7 +282,7 @@ void hl_blob_pump(hl_line *l)
 		hl_blob_sending *x = next_sending(bl);
 		if (!x)
 			break;
-		int rc = hl_store_blob_read(l->d->store, x->id, x->next, HL_BLOB_CHUNK, &data);
+		int rc = read_chunk(l->d->store, x, &data, &piece);
 		if (rc < 0) {
 			hl_log(HL_LOG_ERR, "%s: cannot read an attachment to send: %s", l->peer->name,
 			       hl_strerror(rc));
@@ -281,4 +304,5 @@ void hl_blob_pump(hl_line *l)
 		 * all, or asks again from where it is. */
 	}
 	hl_buf_free(&data);
+	hl_buf_free(&piece);
 }

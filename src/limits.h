@@ -30,6 +30,7 @@
 #define HL_HANDSHAKE_DEADLINE_MS 5000u
 
 #define HL_SEND_WINDOW_BYTES  (512u * 1024u) /* unacknowledged TCP bytes in flight */
+#define HL_MAX_WRITE_QUEUE    (8u * 1024u * 1024u) /* queued on one session: a peer not reading is cut off */
 
 #define HL_MAX_ATTACHMENT     (100ull * 1024u * 1024u) /* one attached file */
 #define HL_BLOB_CHUNK         (32u * 1024u)  /* data of one BLOB record: a FLASH waits for one at most */

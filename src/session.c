@@ -115,6 +115,11 @@ static int write_frame(hl_session *s, const uint8_t *msg, size_t len, int seal)
 	size_t body = seal ? len + HL_NOISE_TAG : len;
 	if (body > HL_NOISE_MAX_MSG)
 		return HL_ERR_TOOBIG;
+	/* Our own sends stop at their windows; what else is written answers
+	 * the peer (receipts, PONGs, WANTs). A peer that sends and never reads
+	 * would grow this queue without end: the session goes instead. */
+	if (s->write_pending > HL_MAX_WRITE_QUEUE)
+		return HL_ERR_TOOBIG;
 	write_req *w = malloc(sizeof *w + 2 + body);
 	if (!w)
 		return HL_ERR_NOMEM;

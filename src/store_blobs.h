@@ -41,6 +41,9 @@ int hl_store_blob_create(hl_store *st, const uint8_t line_id[32], const uint8_t 
 int hl_store_blob_append(hl_store *st, int64_t id, uint64_t offset, const uint8_t *data,
 			 size_t len);
 int hl_store_blob_set_state(hl_store *st, int64_t id, int state);
+/* A pending blob of ours (an upload not finished) becomes one fetched from
+ * the peer, keeping what is held: the peer sent the same content. */
+int hl_store_blob_fetch_from_peer(hl_store *st, int64_t id);
 /* Drops every chunk: nothing held, pending, with this failure count. */
 int hl_store_blob_reset(hl_store *st, int64_t id, unsigned failures);
 int hl_store_blob_set_peer_have(hl_store *st, int64_t id, uint64_t peer_have);

@@ -32,7 +32,7 @@ const char hl_sq_blobs_sql[] =
 
 enum {
 	Q_GET, Q_CREATE, Q_ADVANCE, Q_CHUNK, Q_STATE, Q_RESET, Q_DROP_CHUNKS, Q_PEER_HAVE,
-	Q_READ, Q_WALK, Q_PENDING,
+	Q_READ, Q_WALK, Q_PENDING, Q_FROM_PEER,
 };
 
 static const char *const sql[] = {
@@ -44,6 +44,7 @@ static const char *const sql[] = {
 		      " AND have+?3<=size",
 	[Q_CHUNK] = "INSERT INTO blob_chunks(blob, offset, data) VALUES(?1, ?2, ?3)",
 	[Q_STATE] = "UPDATE blobs SET state=?2 WHERE id=?1",
+	[Q_FROM_PEER] = "UPDATE blobs SET from_peer=?2 WHERE id=?1 AND state=0",
 	[Q_RESET] = "UPDATE blobs SET have=0, state=0, failures=?2 WHERE id=?1",
 	[Q_DROP_CHUNKS] = "DELETE FROM blob_chunks WHERE blob=?1",
 	[Q_PEER_HAVE] = "UPDATE blobs SET peer_have=?2 WHERE id=?1 AND ?2<=size",
@@ -184,6 +185,11 @@ int hl_store_blob_set_state(hl_store *st, int64_t id, int state)
 	if (state < HL_BLOB_PENDING || state > HL_BLOB_FAILED)
 		return HL_ERR_INVAL;
 	return run_id_int(st, Q_STATE, id, state);
+}
+
+int hl_store_blob_fetch_from_peer(hl_store *st, int64_t id)
+{
+	return run_id_int(st, Q_FROM_PEER, id, 1);
 }
 
 int hl_store_blob_reset(hl_store *st, int64_t id, unsigned failures)
