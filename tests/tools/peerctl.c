@@ -229,7 +229,8 @@ int next_record(conn *c, int64_t end, uint8_t *type, const uint8_t **body, size_
 
 const char *rec_name(uint8_t t) /* 0: wait_record's "the close" */
 {
-	static const char *names[] = { "close", "HELLO", "ENTRY", "RECEIPT", "PING", "PONG", "BLOB", "WANT" };
+	static const char *names[] = { "close", "HELLO", "ENTRY", "RECEIPT", "PING", "PONG", "BLOB", "WANT",
+				       "BLOB_WANT" };
 	return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
@@ -431,6 +432,11 @@ static int usage(void)
 	      "           wrong-line, max-frame, receipt-head, receipt-fork, receipt-beyond,\n"
 	      "           clock-offset MS, expect-receipt SEQ, expect-want SEQ, expect-close, ping,\n"
 	      "           idle SECONDS, wait-entry\n"
+	      "  attachments: announce SIZE (a signed entry naming fresh content), chunk OFF LEN,\n"
+	      "           bad-chunk OFF LEN, stray-chunk LEN, short-blob N, chunk-flood N,\n"
+	      "           serve good|bad TRIES, expect-blob-want OFF; of the station's attachment:\n"
+	      "           want OFF, want-unknown, want-flood N, short-want N, fetch OFF,\n"
+	      "           expect-no-blob SECONDS\n"
 	      "  --hello: honest (default), ours-ahead, ours-forked, ours-none, theirs-none, theirs-forked\n"
 	      "  every command: [--timeout SECONDS] (default 8, at most 10) [--bind SOURCE-IP]\n"
 	      "                 [--clock-offset MS] (our wall clock, as we report it, is off by MS)\n"

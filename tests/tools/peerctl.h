@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "attach.h"
 #include "buf.h"
 #include "entry.h"
 #include "err.h"
@@ -55,6 +56,33 @@ static inline int64_t clock_ms(clockid_t id)
 #define our_wall_ms(c) ((uint64_t)(clock_ms(CLOCK_REALTIME) + (c)->clock_off_ms))
 #define deadline(c) (now_ms() + (c)->timeout_ms)
 
+/* An attachment: its content (ours only), hash and declared size. */
+typedef struct {
+	uint8_t *data;
+	uint64_t size;
+	uint8_t hash[32];
+	int known;
+} pc_blob;
+
+typedef struct { /* probe and act: a pinned peer, impersonated */
+	conn c;
+	hl_identity *id;
+	hl_pubkey station;
+	uint8_t line_id[32];
+	hl_hello sh;              /* the station's HELLO */
+	uint64_t next_seq;        /* our next entry */
+	uint8_t prev[32];         /* hash of our newest entry the station holds */
+	uint64_t last_seq;        /* last valid entry we sent (0 none) */
+	uint8_t last_prev[32], last_hash[32];
+	uint64_t seen_seq;        /* the station's newest entry we claim to hold */
+	uint8_t seen_hash[32];
+	unsigned seen_entries;    /* ENTRY records the station sent us */
+	pc_blob ours;             /* the attachment we announced last (announce) */
+	char ours_body[HL_ATTACH_DESC_MAX + 32]; /* its entry's body */
+	pc_blob theirs;           /* the station's newest attachment (data unused) */
+	unsigned blobs_seen;      /* BLOB records the station sent us */
+} actor;
+
 /* ---- peerctl.c: the protocol client ---- */
 
 /* Connects to o->addr (non-blocking; every wait a poll() against a deadline). */
@@ -86,5 +114,23 @@ int parse_i64(const char *s, int64_t *v);
 
 /* probe: handshake (and HELLO) only; act: then the script o->script. */
 int cmd_peer(const opts *o, int probe);
+/* Waits for a record of one type, skipping others (BLOBs counted quietly);
+ * want 0 waits for the station to close the connection. 0 got it, -1 not. */
+int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len);
+
+/* ---- peerctl_blob.c: attachment steps (PROTOCOL §2.6) ---- */
+
+/* The blob steps' table: index by name (-1 unknown), arguments, their check. */
+int blob_op_lookup(const char *name);
+const char *blob_op_name(int op);
+int blob_op_nargs(int op);
+int blob_args_ok(int op, char **args);
+/* Runs one blob step. 0 the station did what it must, -1 it did not. */
+int blob_step(actor *a, int op, char **args);
+/* announce SIZE: fresh content of SIZE bytes becomes a->ours, and e (the
+ * next entry, not yet signed) carries flag ATTACHMENT and its descriptor. */
+int blob_announce(actor *a, const char *size, hl_entry *e);
+/* A station's entry: an attachment in it becomes a->theirs. */
+void blob_note_entry(actor *a, const hl_entry *e);
 
 #endif

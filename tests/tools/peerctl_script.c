@@ -10,21 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { /* probe and act: a pinned peer, impersonated */
-	conn c;
-	hl_identity *id;
-	hl_pubkey station;
-	uint8_t line_id[32];
-	hl_hello sh;              /* the station's HELLO */
-	uint64_t next_seq;        /* our next entry */
-	uint8_t prev[32];         /* hash of our newest entry the station holds */
-	uint64_t last_seq;        /* last valid entry we sent (0 none) */
-	uint8_t last_prev[32], last_hash[32];
-	uint64_t seen_seq;        /* the station's newest entry we claim to hold */
-	uint8_t seen_hash[32];
-	unsigned seen_entries;    /* ENTRY records the station sent us */
-} actor;
-
 /* Signs e (tampering with the signature if asked), sends it, gives its hash. */
 static int send_entry(actor *a, hl_entry *e, int flip_sig, uint8_t hash[32])
 {
@@ -51,16 +36,16 @@ static void note_entry(actor *a, const uint8_t *body, size_t len)
 {
 	hl_entry e;
 	a->seen_entries++;
-	if (hl_entry_decode(body, len, &e) < 0 || memcmp(e.author, a->station.ed, 32) != 0 ||
-	    e.seq <= a->seen_seq)
+	if (hl_entry_decode(body, len, &e) < 0 || memcmp(e.author, a->station.ed, 32) != 0)
+		return;
+	blob_note_entry(a, &e); /* even one we said we hold: it is resent until receipted */
+	if (e.seq <= a->seen_seq)
 		return;
 	a->seen_seq = e.seq;
 	hl_entry_hash(body, len, a->seen_hash);
 }
 
-/* Waits for a record of one type, skipping (and naming) others; want 0 waits
- * for the station to close the connection. */
-static int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len)
+int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len)
 {
 	int64_t t0 = now_ms(), end = deadline(&a->c);
 	for (;;) {
@@ -78,7 +63,9 @@ static int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len
 			note_entry(a, *body, *len);
 		if (type == want)
 			return 0;
-		if (type != HL_REC_PONG)
+		if (type == HL_REC_BLOB)
+			a->blobs_seen++; /* a stream of them: counted, not named */
+		else if (type != HL_REC_PONG)
 			say("  (got %s, %zu bytes, while waiting for %s)", rec_name(type), *len, rec_name(want));
 	}
 }
@@ -110,24 +97,36 @@ static int expect_receipt(actor *a, uint64_t seq)
 	}
 }
 
-enum { OP_SEND, OP_EQUIVOCATE, OP_BAD_SIG, OP_BAD_PREV, OP_BAD_SEQ, OP_BAD_PEERHASH, OP_WRONG_LINE,
+enum { OP_SEND, OP_ANNOUNCE, OP_EQUIVOCATE, OP_BAD_SIG, OP_BAD_PREV, OP_BAD_SEQ, OP_BAD_PEERHASH, OP_WRONG_LINE,
        OP_MAX_FRAME, OP_RECEIPT_HEAD, OP_RECEIPT_FORK, OP_RECEIPT_BEYOND, OP_CLOCK_OFFSET,
        OP_EXPECT_RECEIPT, OP_EXPECT_WANT, OP_EXPECT_CLOSE, OP_PING, OP_IDLE, OP_WAIT_ENTRY, OP_N };
 
 static const struct { const char *name; int nargs; } ops[OP_N] = {
-	{ "send-valid", 1 }, { "equivocate", 1 }, { "bad-sig", 0 }, { "bad-prev", 0 },
+	{ "send-valid", 1 }, { "announce", 1 }, { "equivocate", 1 }, { "bad-sig", 0 }, { "bad-prev", 0 },
 	{ "bad-seq", 0 }, { "bad-peerhash", 0 }, { "wrong-line", 0 }, { "max-frame", 0 },
 	{ "receipt-head", 0 }, { "receipt-fork", 0 }, { "receipt-beyond", 0 }, { "clock-offset", 1 },
 	{ "expect-receipt", 1 },
 	{ "expect-want", 1 }, { "expect-close", 0 }, { "ping", 0 }, { "idle", 1 }, { "wait-entry", 0 },
 };
 
+/* Our steps, then the attachment steps (peerctl_blob.c) from OP_N on. */
 static int op_lookup(const char *s)
 {
 	for (int i = 0; i < OP_N; i++)
 		if (!strcmp(s, ops[i].name))
 			return i;
-	return -1;
+	int k = blob_op_lookup(s);
+	return k < 0 ? -1 : OP_N + k;
+}
+
+static int op_nargs(int op)
+{
+	return op < OP_N ? ops[op].nargs : blob_op_nargs(op - OP_N);
+}
+
+static const char *op_name(int op)
+{
+	return op < OP_N ? ops[op].name : blob_op_name(op - OP_N);
 }
 
 /* The whole script is checked before connecting: a typo is a usage error,
@@ -137,8 +136,14 @@ static int script_ok(char **w, int n)
 	uint64_t v;
 	for (int i = 0; i < n; i++) {
 		int op = op_lookup(w[i]);
-		if (op < 0 || i + ops[op].nargs >= n) {
+		if (op < 0 || i + op_nargs(op) >= n) {
 			say("act: bad script at '%s'", w[i]);
+			return 0;
+		}
+		if (op >= OP_N && !blob_args_ok(op - OP_N, w + i + 1))
+			return 0;
+		if (op == OP_ANNOUNCE && (parse_u64(w[i + 1], &v) < 0 || v < 1 || v > 16u * 1024 * 1024)) {
+			say("act: announce needs a size of 1 byte to 16 MiB, not '%s'", w[i + 1]);
 			return 0;
 		}
 		if ((op == OP_EXPECT_RECEIPT || op == OP_EXPECT_WANT || op == OP_IDLE) &&
@@ -150,7 +155,7 @@ static int script_ok(char **w, int n)
 			say("act: clock-offset needs milliseconds, not '%s'", w[i + 1]);
 			return 0;
 		}
-		i += ops[op].nargs;
+		i += op_nargs(op);
 	}
 	return 1;
 }
@@ -292,6 +297,8 @@ static int act_step(actor *a, int op, const char *arg)
 	snprintf(e.lang, sizeof e.lang, "en");
 	e.body = (const uint8_t *)(arg ? arg : "tampered");
 	e.body_len = (uint32_t)strlen((const char *)e.body);
+	if (op == OP_ANNOUNCE && blob_announce(a, arg, &e) < 0)
+		return -1;
 	if (op == OP_EQUIVOCATE) {
 		if (a->last_seq == 0) {
 			say("equivocate: no valid entry sent yet in this session");
@@ -316,7 +323,7 @@ static int act_step(actor *a, int op, const char *arg)
 		return -1;
 	say("%s: sent seq %llu%s%s%s", ops[op].name, (unsigned long long)e.seq, arg ? " '" : "",
 	    arg ? arg : "", arg ? "'" : "");
-	if (op == OP_SEND) {
+	if (op == OP_SEND || op == OP_ANNOUNCE) {
 		memcpy(a->last_prev, a->prev, 32);
 		memcpy(a->prev, hash, 32);
 		memcpy(a->last_hash, hash, 32);
@@ -426,9 +433,11 @@ int cmd_peer(const opts *o, int probe)
 	}
 	for (int i = 0; i < o->nscript; i++) {
 		int op = op_lookup(o->script[i]);
-		const char *arg = ops[op].nargs ? o->script[++i] : NULL;
-		if (act_step(&a, op, arg) < 0) {
-			say("act: step '%s' did not go as expected", ops[op].name);
+		char **args = o->script + i + 1;
+		i += op_nargs(op);
+		if ((op >= OP_N ? blob_step(&a, op - OP_N, args) :
+		     act_step(&a, op, op_nargs(op) ? args[0] : NULL)) < 0) {
+			say("act: step '%s' did not go as expected", op_name(op));
 			goto out;
 		}
 	}
@@ -436,6 +445,7 @@ int cmd_peer(const opts *o, int probe)
 	ret = EXIT_OK;
 out:
 	sodium_memzero(psk, sizeof psk);
+	free(a.ours.data);
 	conn_close(&a.c);
 	hl_keys_free(a.id);
 	return ret;
