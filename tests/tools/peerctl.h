@@ -117,6 +117,9 @@ int cmd_peer(const opts *o, int probe);
 /* Waits for a record of one type, skipping others (BLOBs counted quietly);
  * want 0 waits for the station to close the connection. 0 got it, -1 not. */
 int wait_record(actor *a, uint8_t want, const uint8_t **body, size_t *len);
+/* Stays connected for secs, answering PINGs, receipting nothing. 0 the
+ * station kept the connection open, -1 not. */
+int idle(actor *a, uint64_t secs);
 
 /* ---- peerctl_blob.c: attachment steps (PROTOCOL §2.6) ---- */
 

@@ -232,23 +232,11 @@ static int fetch(actor *a, uint64_t from)
 /* expect-no-blob SECONDS: the session stays open and no BLOB comes. */
 static int expect_no_blob(actor *a, uint64_t secs)
 {
-	int64_t end = now_ms() + (int64_t)secs * 1000;
-	unsigned blobs = 0;
-	for (;;) {
-		uint8_t type;
-		const uint8_t *body;
-		size_t len;
-		int rc = next_record(&a->c, end, &type, &body, &len);
-		if (rc == 0)
-			break;
-		if (rc != 1) {
-			say("expect-no-blob: %s", why_no_record(rc));
-			return -1;
-		}
-		blobs += type == HL_REC_BLOB;
-	}
-	say("expect-no-blob %llu: %u BLOB records came", (unsigned long long)secs, blobs);
-	return blobs == 0 ? 0 : -1;
+	unsigned before = a->blobs_seen;
+	if (idle(a, secs) < 0)
+		return -1;
+	say("expect-no-blob %llu: %u BLOB records came", (unsigned long long)secs, a->blobs_seen - before);
+	return a->blobs_seen == before ? 0 : -1;
 }
 
 static int need(const actor *a, const pc_blob *b, int op)

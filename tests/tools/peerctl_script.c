@@ -162,7 +162,7 @@ static int script_ok(char **w, int n)
 
 /* Stays connected for secs, answering PINGs (with our clock) and taking the
  * station's entries, receipting nothing: the station must not close on us. */
-static int idle(actor *a, uint64_t secs)
+int idle(actor *a, uint64_t secs)
 {
 	int64_t end = now_ms() + (int64_t)secs * 1000;
 	unsigned before = a->seen_entries;
@@ -179,6 +179,7 @@ static int idle(actor *a, uint64_t secs)
 		}
 		if (type == HL_REC_ENTRY)
 			note_entry(a, body, len);
+		a->blobs_seen += type == HL_REC_BLOB;
 	}
 	say("idle %llu: connection open; %u entries of the station's came (it has up to seq %llu)",
 	    (unsigned long long)secs, a->seen_entries - before, (unsigned long long)a->seen_seq);
