@@ -59,7 +59,8 @@ LIB := $(BUILD)/libhotline.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_SRCS := $(wildcard tests/tools/*.c)
+# peerctl_*.c are parts of peerctl, not tools of their own.
+TOOL_SRCS := $(filter-out tests/tools/peerctl_%.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/hotline $(BUILD)/hotlined
@@ -86,6 +87,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 $(BUILD)/tests/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
+
+PEERCTL_SRCS := tests/tools/peerctl.c $(wildcard tests/tools/peerctl_*.c)
+$(BUILD)/tests/peerctl: $(PEERCTL_SRCS) tests/tools/peerctl.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $(PEERCTL_SRCS) $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
 
 tests: all $(UNIT_BINS) $(TOOL_BINS)
 
