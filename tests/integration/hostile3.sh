@@ -47,23 +47,33 @@ check "stray chunks (one small, one of the largest size): the session stays open
 	act stray-chunk 1000 stray-chunk 65474 ping
 check "... and no blob was created for them" [ "$(blobs)" = 0 ]
 
-# ---- A signed entry announces one; chunks out of order, overlapping ----
+# ---- A signed entry announces one; chunks out of order, overlapping, odd ----
+# Only the chunk that continues what is held, at its full length (32 KiB,
+# the last one shorter), is taken: anything else is dropped, and a chunk
+# past what is held is answered by BLOB_WANT(have).
 S=$(next_seq)
-check "announce 140000 bytes; chunk at 0; one past what is held is answered by BLOB_WANT(have)" \
-	act announce 140000 expect-blob-want 0 chunk 0 1000 chunk 5000 1000 expect-blob-want 1000 \
-	chunk 500 1500 chunk 0 2000 ping
+check "announce 140000 bytes; an odd-sized chunk dropped, a full one kept, a gap answered by BLOB_WANT(have)" \
+	act announce 140000 expect-blob-want 0 chunk 0 1000 chunk 0 32768 chunk 70000 32768 \
+	expect-blob-want 32768 chunk 16384 32768 chunk 0 32768 ping
 check "the announced blob was created (1 blob)" [ "$(blobs)" = 1 ]
-check "it holds 2000 bytes: the gap chunk dropped, the overlap's new part kept, the repeat ignored" \
-	att_is "$S" have 2000
+check "it holds 32768 bytes: the odd chunk, the gap, the overlap and the repeat were all dropped" \
+	att_is "$S" have 32768
 check "... and is still pending" att_is "$S" state pending
 
-# ---- Past the declared size, and the largest chunk ----
+# ---- The largest record, a last chunk past the size, then the exact one ----
 S=$(next_seq)
-check "announce 140000: two largest chunks, then one running 12948 bytes past the size" \
-	act announce 140000 chunk 0 65474 chunk 65474 65474 chunk 130948 20000 ping
-check "the blob is complete (its hash verified: the bytes past the size were dropped)" \
-	att_is "$S" state complete
-check "it holds exactly its declared size" att_is "$S" have 140000
+check "announce 140000: a chunk of the largest record size, four full chunks, a last one past the size" \
+	act announce 140000 chunk 0 65474 chunk 0 32768 chunk 32768 32768 chunk 65536 32768 \
+	chunk 98304 32768 chunk 131072 20000 ping
+check "the largest record was not taken, nor the last chunk running past the size" \
+	att_is "$S" have 131072
+check "... and it is still pending" att_is "$S" state pending
+S=$(next_seq)
+check "announce 150000: four full chunks, then the exact last one" \
+	act announce 150000 chunk 0 32768 chunk 32768 32768 chunk 65536 32768 chunk 98304 32768 \
+	chunk 131072 18928 ping
+check "the blob is complete (its hash verified)" wait_until 5 att_is "$S" state complete
+check "it holds exactly its declared size" att_is "$S" have 150000
 check "no blob anywhere holds more than its size" [ "$(sql 'SELECT count(*) FROM blobs WHERE have > size')" = 0 ]
 check "no blob has more chunk bytes stored than its have" \
 	[ "$(sql 'SELECT count(*) FROM blobs b WHERE (SELECT coalesce(sum(length(data)), 0) FROM blob_chunks WHERE blob = b.id) != b.have')" = 0 ]
