@@ -48,6 +48,7 @@ enum {
 };
 
 #define WATCH_COLS "line, author, seq, hash, kind, precedence, flags, own, base_ms, due_ms, overdue_ms"
+#define WATCH_SEL WATCH_COLS ", rowid"
 
 static int ms_ok(uint64_t v)
 {
@@ -115,6 +116,7 @@ static int watch_row(sqlite3_stmt *s, hl_store_watch *w)
 	    col32(s, 3, w->hash) < 0 || col_u64(s, 4, &kind) < 0 || col_u64(s, 5, &prec) < 0 ||
 	    col_u64(s, 6, &flags) < 0 || col_u64(s, 7, &own) < 0 || col_u64(s, 8, &w->base_ms) < 0 ||
 	    col_u64(s, 9, &w->due_ms) < 0 || col_u64(s, 10, &w->overdue_ms) < 0 ||
+	    (w->rowid = sqlite3_column_int64(s, 11)) < 1 ||
 	    kind > 255 || prec > 255 || flags > 65535 || own > 1)
 		return HL_ERR_STORE;
 	w->kind = (int)kind;
@@ -134,7 +136,7 @@ int hl_store_watch_get(hl_store *st, const uint8_t line_id[32], const uint8_t ha
 		memset(out, 0, sizeof *out);
 	if (!st || !line_id || !hash || !out)
 		return HL_ERR_INVAL;
-	s = hl_sq_lazy(st, S_GET, "SELECT " WATCH_COLS " FROM watch WHERE hash=?1 AND line=?2");
+	s = hl_sq_lazy(st, S_GET, "SELECT " WATCH_SEL " FROM watch WHERE hash=?1 AND line=?2");
 	if (!s)
 		return HL_ERR_STORE;
 	if (b32(s, 1, hash) < 0 || b32(s, 2, line_id) < 0) {
@@ -160,9 +162,8 @@ int hl_store_watch_take(hl_store *st, const uint8_t line_id[32], const uint8_t h
 
 	if (rc < 0)
 		return rc;
-	s = hl_sq_lazy(st, S_DEL, "DELETE FROM watch WHERE line=?1 AND author=?2 AND seq=?3");
-	if (!s || b32(s, 1, out->line_id) < 0 || b32(s, 2, out->author) < 0 ||
-	    i64(s, 3, out->seq) < 0) {
+	s = hl_sq_lazy(st, S_DEL, "DELETE FROM watch WHERE rowid=?1");
+	if (!s || sqlite3_bind_int64(s, 1, out->rowid) != SQLITE_OK) {
 		if (s)
 			hl_sq_done(s);
 		return HL_ERR_STORE;
@@ -170,18 +171,16 @@ int hl_store_watch_take(hl_store *st, const uint8_t line_id[32], const uint8_t h
 	return hl_sq_run(s);
 }
 
-int hl_store_watch_set_overdue(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
-			       uint64_t seq, uint64_t overdue_ms)
+int hl_store_watch_set_overdue(hl_store *st, const hl_store_watch *w, uint64_t overdue_ms)
 {
 	sqlite3_stmt *s;
 
-	if (!st || !line_id || !author || !ms_ok(seq) || !ms_ok(overdue_ms))
+	if (!st || !w || w->rowid < 1 || !ms_ok(overdue_ms))
 		return HL_ERR_INVAL;
-	s = hl_sq_lazy(st, S_OVERDUE, "UPDATE watch SET overdue_ms=?4 WHERE line=?1 AND author=?2 AND seq=?3");
+	s = hl_sq_lazy(st, S_OVERDUE, "UPDATE watch SET overdue_ms=?2 WHERE rowid=?1");
 	if (!s)
 		return HL_ERR_STORE;
-	if (b32(s, 1, line_id) < 0 || b32(s, 2, author) < 0 || i64(s, 3, seq) < 0 ||
-	    i64(s, 4, overdue_ms) < 0) {
+	if (sqlite3_bind_int64(s, 1, w->rowid) != SQLITE_OK || i64(s, 2, overdue_ms) < 0) {
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
@@ -199,10 +198,10 @@ int hl_store_watch_walk(hl_store *st, const uint8_t line_id[32], int only_due, u
 	if (due_max > (uint64_t)INT64_MAX)
 		due_max = (uint64_t)INT64_MAX;
 	if (only_due)
-		s = hl_sq_lazy(st, S_WALK_DUE, "SELECT " WATCH_COLS " FROM watch WHERE line=?1"
+		s = hl_sq_lazy(st, S_WALK_DUE, "SELECT " WATCH_SEL " FROM watch WHERE line=?1"
 			       " AND overdue_ms=0 AND due_ms<=?2 ORDER BY due_ms, author, seq");
 	else
-		s = hl_sq_lazy(st, S_WALK, "SELECT " WATCH_COLS " FROM watch WHERE line=?1"
+		s = hl_sq_lazy(st, S_WALK, "SELECT " WATCH_SEL " FROM watch WHERE line=?1"
 			       " ORDER BY due_ms, author, seq");
 	if (!s)
 		return HL_ERR_STORE;

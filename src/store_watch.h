@@ -23,6 +23,7 @@ typedef struct {
 	uint64_t base_ms;
 	uint64_t due_ms;
 	uint64_t overdue_ms;
+	int64_t rowid;           /* the row's own key, as read (writes use it: no scan) */
 } hl_store_watch;
 
 /* Inserts a row (an identical key again: nothing written). */
@@ -34,9 +35,8 @@ int hl_store_watch_take(hl_store *st, const uint8_t line_id[32], const uint8_t h
 /* The row of the entry with this hash on line_id, left in place. */
 int hl_store_watch_get(hl_store *st, const uint8_t line_id[32], const uint8_t hash[32],
 		       hl_store_watch *out);
-/* Records that the row was found overdue at overdue_ms. */
-int hl_store_watch_set_overdue(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
-			       uint64_t seq, uint64_t overdue_ms);
+/* Records that the row (w as a walk read it) was found overdue at overdue_ms. */
+int hl_store_watch_set_overdue(hl_store *st, const hl_store_watch *w, uint64_t overdue_ms);
 /* Calls cb for every row of line_id (due_ms <= due_max only, when
  * only_due; those not yet marked overdue), earliest due first. cb returning
  * non-zero stops the walk and is returned. Walks do not nest; cb must not

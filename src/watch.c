@@ -156,7 +156,7 @@ static void overdue_row(hl_line *l, const hl_store_watch *w, uint64_t now)
 	char label[HL_MAX_NAME * 2 + 64], text[400];
 	hl_store *st = l->d->store;
 	int c = row_class(w);
-	int rc = hl_store_watch_set_overdue(st, l->line_id, w->author, w->seq, now);
+	int rc = hl_store_watch_set_overdue(st, w, now);
 
 	if (rc == 0 && w->kind == HL_KIND_CHECKIN)
 		rc = hl_store_checkin_missed(st, l->line_id, w->author, w->seq,
