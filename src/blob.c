@@ -88,6 +88,9 @@ static int rehash(hl_store *st, int64_t id, uint8_t out[32])
 	return rc;
 }
 
+static int verify(hl_line *l, hl_store_blob *b, const uint8_t hash[32], hl_blob_hashing *h,
+		  int *verdict);
+
 int hl_blob_append(hl_line *l, hl_store_blob *b, const uint8_t hash[32], uint64_t off,
 		   const uint8_t *p, size_t n, int *verdict)
 {
@@ -110,14 +113,34 @@ int hl_blob_append(hl_line *l, hl_store_blob *b, const uint8_t hash[32], uint64_
 		return rc;
 	}
 	b->have = off + n;
-	if (h) {
-		crypto_generichash_update(&h->st, p, n);
+	if (h && crypto_generichash_update(&h->st, p, n) != 0)
+		h->id = 0; /* hashed from the store at the end instead */
+	if (h && h->id) {
 		h->upto = b->have;
 		h->used = ++bl->uses;
 	}
 	if (b->have < b->size)
 		return 0;
+	return verify(l, b, hash, h && h->id ? h : NULL, verdict);
+}
+
+int hl_blob_check_full(hl_line *l, hl_store_blob *b, const uint8_t hash[32], int *verdict)
+{
+	*verdict = 0;
+	if (b->have != b->size || b->state != HL_BLOB_PENDING)
+		return HL_ERR_STATE;
+	int rc = hl_daemon_tx(l->d);
+	return rc < 0 ? rc : verify(l, b, hash, NULL, verdict);
+}
+
+/* b holds all its bytes: its hash decides (from h, or read back). */
+static int verify(hl_line *l, hl_store_blob *b, const uint8_t hash[32], hl_blob_hashing *h,
+		  int *verdict)
+{
+	hl_daemon *d = l->d;
 	uint8_t got[32];
+	int rc;
+
 	if (h) {
 		rc = crypto_generichash_final(&h->st, got, 32) == 0 ? 0 : HL_ERR_CRYPTO;
 		h->id = 0;

@@ -47,6 +47,11 @@ struct hl_blob_line {
 /* The line's state, created on first use; NULL without memory. */
 struct hl_blob_line *hl_blob_line_get(hl_line *l);
 
+/* b (pending) holds every byte but was never checked (a store error
+ * between the last append and the verdict): check it now. verdict as for
+ * hl_blob_append; HL_ERR_STATE if b is not such a blob. */
+int hl_blob_check_full(hl_line *l, hl_store_blob *b, const uint8_t hash[32], int *verdict);
+
 /* Appends n bytes at off (== b->have) to blob b of line l in the turn's
  * transaction, keeping b->have. *verdict: 0 still incomplete, 1 complete and
  * its hash verified (state now COMPLETE), -1 complete but the content does

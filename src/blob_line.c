@@ -6,6 +6,7 @@
  * Anything not wanted is ignored; memory per line is fixed. */
 #include "blob_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -53,9 +54,46 @@ static int on_mismatch(hl_line *l, hl_session *s, hl_store_blob *b, const uint8_
 	return 0;
 }
 
+/* The blobs a walk found holding every byte but never checked: WANT(size)
+ * would tell the sender "I hold it all" and leave them pending for ever. */
+typedef struct {
+	hl_session *s;
+	unsigned n;
+	hl_store_blob full[HL_BLOB_ASK_MAX];
+	uint8_t hash[HL_BLOB_ASK_MAX][32];
+} ask_ctx;
+
 static int ask_one(void *ctx, const uint8_t hash[32], const hl_store_blob *b)
 {
-	hl_blob_send_want(ctx, hash, b->have);
+	ask_ctx *a = ctx;
+
+	if (b->have < b->size) {
+		hl_blob_send_want(a->s, hash, b->have);
+	} else if (a->n < HL_BLOB_ASK_MAX) {
+		a->full[a->n] = *b;
+		memcpy(a->hash[a->n], hash, 32);
+		a->n++;
+	}
+	return 0;
+}
+
+static void ask_pending(hl_line *l, hl_session *s);
+
+/* What follows a blob's verdict (hl_blob_append's): a mismatch starts again
+ * or gives up; a match is recorded and frees the sender for the next. */
+static int after_verdict(hl_line *l, hl_session *s, hl_store_blob *b, const uint8_t hash[32],
+			 int verdict)
+{
+	if (verdict < 0)
+		return on_mismatch(l, s, b, hash);
+	if (verdict == 0)
+		return 0;
+	hl_log(HL_LOG_NOTICE, "%s: attachment %s complete (%llu bytes, hash verified)",
+	       l->peer->name, b->name, (unsigned long long)b->size);
+	blob_event(l, HL_EV_ATTACHMENT_DONE, (double)b->size, hash, b->name, "attachment complete");
+	hl_supervise_alarm(l, HL_ALARM_ATTACHMENT, -1, 0, NULL);
+	hl_blob_send_want(s, hash, b->size); /* "I hold it all" */
+	ask_pending(l, s); /* the sender has a free slot now */
 	return 0;
 }
 
@@ -65,8 +103,22 @@ static void ask_pending(hl_line *l, hl_session *s)
 	if (!bl || !session_ready(l, s))
 		return;
 	bl->last_ask_ms = hl_now_ms(l->d);
-	if (hl_store_blob_walk_pending(l->d->store, l->line_id, HL_BLOB_ASK_MAX, ask_one, s) < 0)
+	ask_ctx *a = calloc(1, sizeof *a);
+	if (!a)
+		return;
+	a->s = s;
+	if (hl_store_blob_walk_pending(l->d->store, l->line_id, HL_BLOB_ASK_MAX, ask_one, a) < 0)
 		hl_log(HL_LOG_WARN, "%s: cannot list the attachments to fetch", l->peer->name);
+	for (unsigned i = 0; i < a->n; i++) {
+		int verdict = 0;
+		int rc = hl_blob_check_full(l, &a->full[i], a->hash[i], &verdict);
+		if (rc == 0)
+			rc = after_verdict(l, s, &a->full[i], a->hash[i], verdict);
+		if (rc < 0)
+			hl_log(HL_LOG_WARN, "%s: cannot check attachment %s: %s", l->peer->name,
+			       a->full[i].name, hl_strerror(rc));
+	}
+	free(a);
 	hl_session_flush(s);
 }
 
@@ -113,17 +165,7 @@ static int on_chunk(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	rc = hl_blob_append(l, &b, hash, b.have, p, n, &verdict);
 	if (rc < 0)
 		return rc == HL_ERR_STATE ? 0 : rc;
-	if (verdict < 0)
-		return on_mismatch(l, s, &b, hash);
-	if (verdict > 0) {
-		hl_log(HL_LOG_NOTICE, "%s: attachment %s complete (%llu bytes, hash verified)",
-		       l->peer->name, b.name, (unsigned long long)b.size);
-		blob_event(l, HL_EV_ATTACHMENT_DONE, (double)b.size, hash, b.name, "attachment complete");
-		hl_supervise_alarm(l, HL_ALARM_ATTACHMENT, -1, 0, NULL);
-		hl_blob_send_want(s, hash, b.size); /* "I hold it all" */
-		ask_pending(l, s); /* the sender has a free slot now */
-	}
-	return 0;
+	return after_verdict(l, s, &b, hash, verdict);
 }
 
 void hl_blob_on_hello(hl_line *l, hl_session *s)

@@ -128,6 +128,28 @@ check "washington records it delivered" wait_until 5 delivered
 check "a BLOB_WANT of 39 bytes closes the connection" act short-want 39 expect-close
 check "a BLOB_WANT of 41 bytes closes the connection" act short-want 41 expect-close
 
+# ---- A blob left holding every byte but never checked ----
+# (a store error between the last append and the hash check). After the
+# next HELLO the station checks it, rather than telling the sender "I hold
+# it all" and leaving it pending for ever: here the bytes held are not the
+# content, so it is discarded and fetched again from 0.
+S=$(next_seq)
+check "announce 70000; two full chunks held" act announce 70000 chunk 0 32768 chunk 32768 32768 ping
+check "... 65536 bytes held, pending" att_is "$S" have 65536
+n_failed=$(failed_events "hash mismatch")
+stop washington
+sql_rw() { sqlite3 "$DB" "$1"; }
+sql_rw "UPDATE blobs SET have = size WHERE state = 0 AND size = 70000"
+check "the store now says it holds all 70000 bytes, unchecked" \
+	[ "$(sql 'SELECT count(*) FROM blobs WHERE state = 0 AND have = size AND size = 70000')" = 1 ]
+start washington || fail "restart washington"
+WPID=$(cat "$T/washington/pid")
+check "after the restart, a session with the peer (HELLO)" act ping
+refetching() { [ "$(sql 'SELECT have || "/" || failures FROM blobs WHERE size = 70000 AND state = 0')" = 0/1 ]; }
+check "the station checked it: a mismatch, held bytes dropped, fetched again from 0 (1 try used)" \
+	wait_until 10 refetching
+check "... with an attachment-failed event for it" [ "$(failed_events "hash mismatch")" -gt "$n_failed" ]
+
 # ---- After all that, the line still delivers both ways ----
 check "washington still runs" alive
 S=$(next_seq)
