@@ -643,6 +643,12 @@ static void do_subscribe(api_client *c)
 		reply_error(c, "subscribe: out of memory");
 		return;
 	}
+	/* Subscribers are never idle-closed: without a bound of their own,
+	 * one local user could hold every client slot. */
+	if (!c->subscribed && api->n_subscribed >= HL_MAX_API_SUBSCRIBERS) {
+		reply_error(c, "subscribe: too many subscribers");
+		return;
+	}
 	reply(c, json_pack("{s:b, s:b}", "ok", 1, "subscribed", 1));
 	if (!c->subscribed)
 		api->n_subscribed++;

@@ -87,8 +87,10 @@ static json_t *chunk(hl_daemon *d, hl_line *l, const hl_api_request *r, const ui
 		rc = hl_blob_append(l, &b, hash, b.have, bin, n, &verdict);
 		if (rc == 0 && verdict < 0) {
 			rc = hl_store_blob_reset(d->store, b.id, 0);
-			out = refused("attach-chunk: the content does not match its hash (did the file "
-				      "change while it was read?); upload it again from 0");
+			out = rc < 0 ? refused("attach-chunk: the content does not match its hash, and "
+					       "dropping it failed: %s", hl_strerror(rc))
+				     : refused("attach-chunk: the content does not match its hash (did "
+					       "the file change while it was read?); upload it again from 0");
 		} else if (rc < 0) {
 			out = refused("attach-chunk: cannot store it: %s", hl_strerror(rc));
 		} else {

@@ -210,8 +210,11 @@ static int on_want(hl_line *l, const uint8_t *body, size_t len)
 		return 0; /* not ours to give: ignored (the peer asks again later) */
 	if (rc < 0)
 		return rc;
-	if (!b.from_peer && off > b.peer_have && hl_daemon_tx(l->d) == 0)
-		hl_store_blob_set_peer_have(l->d->store, b.id, off);
+	/* How far the peer holds ours, for the view: a failure costs only that. */
+	if (!b.from_peer && off > b.peer_have && hl_daemon_tx(l->d) == 0 &&
+	    hl_store_blob_set_peer_have(l->d->store, b.id, off) < 0)
+		hl_log(HL_LOG_WARN, "%s: cannot record how much of %s the peer holds", l->peer->name,
+		       b.name);
 	hl_blob_sending *x = sending_find(bl, hash);
 	if (off == b.size) {
 		if (x)

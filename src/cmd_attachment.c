@@ -223,7 +223,9 @@ int hl_cmd_attachment(const hl_cli *cli, int argc, char **argv)
 			/* Written beside the target and renamed once its hash is
 			 * checked: never a partial file under the wanted name. */
 			snprintf(tmp, sizeof tmp, "%s.partial", outpath);
-			out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+			/* O_EXCL: in a shared directory a planted file or hard
+			 * link of that name is refused, not truncated. */
+			out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 			if (out < 0) {
 				fprintf(stderr, "hotline: attachment: %s: %s\n", tmp, strerror(errno));
 				tmp[0] = 0;

@@ -22,6 +22,7 @@
 
 #define HL_MAX_API_REQUEST    (256u * 1024u) /* one JSON line from a client */
 #define HL_MAX_API_CLIENTS    64u
+#define HL_MAX_API_SUBSCRIBERS 16u    /* of them subscribed to events (consoles) */
 #define HL_API_MAX_INFLIGHT   4096u  /* pipelined sends per client awaiting commit */
 
 #define HL_HANDSHAKES_PER_SOURCE_PER_S 10u /* incoming, per source address */

@@ -125,6 +125,26 @@ check "... after fewer events than the burst (the queue is bounded)" test "$n_en
 check "the daemon warned in its log" grep -q 'API subscriber .*1 MiB of events not taken' "$T/moscow/log"
 check "moscow is still up and answering" line_up moscow washington
 
+# Subscribers are never idle-closed, so they have a bound of their own (16):
+# the 17th is refused while every one before it is kept.
+out=$(python3 - "$T/moscow/hotline.sock" <<'PY'
+import socket, sys
+socks, replies = [], []
+for i in range(17):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+    s.sendall(b'{"cmd":"subscribe"}\n')
+    replies.append(s.makefile("rb").readline().decode().strip())
+    socks.append(s)
+ok = sum('"subscribed": true' in r or '"subscribed":true' in r for r in replies)
+print(ok, replies[-1])
+PY
+)
+echo "    $out"
+n_ok=$(cut -d' ' -f1 <<<"$out")
+check "16 are let in, less the earlier subscribers still open (up to three here)" \
+	bash -c "[ $n_ok -ge 13 ] && [ $n_ok -le 16 ]"
+check "... and the next is refused: 'too many subscribers'" grep -q 'too many subscribers' <<<"$out"
+
 stop washington
 stop moscow
 wait
