@@ -20,7 +20,12 @@ enum {
 
 #define MAX_STATUS_ROWS 4
 
-static int colours;
+/* Whether hl_con_view_setup's colours took: curses knows (COLOR_PAIRS is 0
+ * until start_color succeeds), so no flag of our own. */
+static int have_colours(void)
+{
+	return has_colors() && COLOR_PAIRS > P_WARN;
+}
 
 void hl_con_view_setup(void)
 {
@@ -37,7 +42,6 @@ void hl_con_view_setup(void)
 	init_pair(P_EXERCISE, COLOR_MAGENTA, -1);
 	init_pair(P_OK, COLOR_GREEN, -1);
 	init_pair(P_WARN, COLOR_YELLOW, -1);
-	colours = 1;
 }
 
 /* A string field of o, or dflt. */
@@ -49,7 +53,7 @@ static const char *sv(const json_t *o, const char *key, const char *dflt)
 
 static attr_t pair(int p)
 {
-	return colours ? COLOR_PAIR(p) : A_NORMAL;
+	return have_colours() ? COLOR_PAIR(p) : A_NORMAL;
 }
 
 /* Puts UTF-8 text at (y, x) within cols columns; returns the columns used. */
@@ -209,7 +213,7 @@ static void draw_banner(int y, const hl_con_model *m, const hl_con_ui *ui)
 		return;
 	attr_t a = (!m->connected || over || flash) ? pair(P_BANNER) | A_BOLD :
 						     pair(P_WARN) | A_BOLD | A_REVERSE;
-	if (!colours)
+	if (!have_colours())
 		a = A_REVERSE | A_BOLD;
 	fill_row(y, a);
 	put(y, 0, COLS, t, a);
@@ -308,7 +312,10 @@ typedef struct {
 	int total;        /* rows the document has */
 } doc;
 
-static void doc_text(doc *d, const char *s, attr_t attr, int indent)
+/* multi: the text may run over lines (a message, a form value, a
+ * translation: shown indented under their header); else one line, where a
+ * peer's newline or bidi control could fake a header of ours. */
+static void doc_text_as(doc *d, const char *s, attr_t attr, int indent, int multi)
 {
 	if (!s)
 		return;
@@ -316,7 +323,7 @@ static void doc_text(doc *d, const char *s, attr_t attr, int indent)
 	wchar_t *w = malloc((len + 1) * sizeof *w);
 	if (!w)
 		return;
-	size_t n = hl_con_widen(s, len, 1, w, len + 1), i = 0, eol;
+	size_t n = hl_con_widen(s, len, multi, w, len + 1), i = 0, eol;
 	int cols = COLS - 1 - indent;
 	if (cols < 10)
 		cols = 10;
@@ -342,6 +349,16 @@ static void doc_text(doc *d, const char *s, attr_t attr, int indent)
 		i = eol + 1;
 	} while (eol < n);
 	free(w);
+}
+
+static void doc_text(doc *d, const char *s, attr_t attr, int indent)
+{
+	doc_text_as(d, s, attr, indent, 0);
+}
+
+static void doc_body(doc *d, const char *s, attr_t attr)
+{
+	doc_text_as(d, s, attr, 3, 1);
 }
 
 static void doc_kv(doc *d, const char *k, const char *v, attr_t attr)
@@ -395,7 +412,7 @@ static void doc_extras(doc *d, const json_t *o)
 			snprintf(t, sizeof t, "%s: %s",
 				 label ? label : sv(v, "name", "?"),
 				 val ? val : "");
-			doc_text(d, t, A_NORMAL, 3);
+			doc_body(d, t, A_NORMAL);
 		}
 	}
 	json_array_foreach(json_object_get(o, "translations"), i, v) {
@@ -406,7 +423,7 @@ static void doc_extras(doc *d, const json_t *o)
 			 cert ? "certified by " : "NOT CERTIFIED", cert ? cert : "");
 		doc_text(d, "", A_NORMAL, 1);
 		doc_text(d, t, cert ? A_BOLD : pair(P_WARN) | A_BOLD, 1);
-		doc_text(d, json_string_value(json_object_get(v, "text")), A_NORMAL, 3);
+		doc_body(d, json_string_value(json_object_get(v, "text")), A_NORMAL);
 	}
 	const json_t *att = json_object_get(o, "attachment");
 	if (att) {
@@ -452,7 +469,7 @@ static void draw_entry(const hl_con_model *m, hl_con_ui *ui)
 	doc_ack(&d, e, ui->now_ms);
 	doc_text(&d, "", A_NORMAL, 1);
 	doc_text(&d, "ORIGINAL", A_BOLD, 1);
-	doc_text(&d, json_string_value(json_object_get(o, "text")), A_NORMAL, 3);
+	doc_body(&d, json_string_value(json_object_get(o, "text")), A_NORMAL);
 	doc_extras(&d, o);
 	ui->scroll_max = d.total > 1 ? d.total - 1 : 0;
 }
