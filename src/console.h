@@ -68,7 +68,7 @@ typedef struct {
 	json_t *inbox;              /* the last inbox reply's entries */
 	hl_con_entry *entries;      /* newest first */
 	size_t n_entries;
-	int dirty;                  /* an event came: re-read status and inbox */
+	int dirty;                  /* an event came (or a connect, or 'r'): re-read the inbox too */
 	/* FLASH entries from peers heard of while running (refs), until acked or
 	 * opened: the alarm for a daemon whose entries carry no ack state. */
 	char new_flash[HL_CON_MAX_NEW][HL_MAX_NAME + 24];
@@ -82,7 +82,7 @@ void hl_con_free(hl_con_model *m);
  * negative with m->error set. */
 int hl_con_connect(hl_con_model *m);
 void hl_con_disconnect(hl_con_model *m, const char *why);
-/* Re-reads status and inbox. 0 or negative (then disconnected). */
+/* Re-reads status, and the inbox when dirty. 0 or negative (then disconnected). */
 int hl_con_refresh(hl_con_model *m);
 /* Reads what the subscription has (non-blocking); sets dirty, bell,
  * new_flash. 0, or negative when the daemon went away. */

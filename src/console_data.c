@@ -226,6 +226,11 @@ int hl_con_refresh(hl_con_model *m)
 	reply = NULL;
 	if (rc < 0)
 		return rc;
+	/* The inbox changes only with an event (or 'r'): countdowns and
+	 * overdue states are computed here from due_ms, so the periodic status
+	 * read does not make the daemon walk every chain again. */
+	if (!m->dirty)
+		return 0;
 	req = json_pack("{s:s}", "cmd", "inbox");
 	rc = req ? hl_con_request(m, req, &reply, err, sizeof err) : HL_ERR_NOMEM;
 	json_decref(req);
