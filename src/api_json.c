@@ -186,7 +186,8 @@ static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
 		return arr;
 	for (size_t i = 0; i < n; i++)
 		items[i] = json_incref(json_array_get(arr, i));
-	qsort(items, n, sizeof *items, cmp);
+	if (n > 1) /* qsort's pointer must not be NULL, even for no items */
+		qsort(items, n, sizeof *items, cmp);
 	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(out, items[i]);

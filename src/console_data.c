@@ -199,7 +199,8 @@ static int read_inbox(hl_con_model *m, json_t *reply)
 	m->inbox = json_incref(arr);
 	for (size_t i = 0; i < n; i++)
 		read_entry(&es[i], json_array_get(arr, i));
-	qsort(es, n, sizeof *es, by_stored_desc);
+	if (n > 1) /* qsort's pointer must not be NULL, even for no entries */
+		qsort(es, n, sizeof *es, by_stored_desc);
 	m->entries = es;
 	m->n_entries = n;
 	/* An alarm for a FLASH ends when the daemon says it was acknowledged. */

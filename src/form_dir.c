@@ -173,7 +173,8 @@ int hl_form_load_dir(const char *dir, hl_form_set *set, char *err, size_t errlen
 		}
 		set->forms[set->n++] = f;
 	}
-	qsort(set->forms, (size_t)set->n, sizeof set->forms[0], by_name_version);
+	if (set->n > 1)
+		qsort(set->forms, (size_t)set->n, sizeof set->forms[0], by_name_version);
 	rc = check_set(set, dir, err, errlen);
 out:
 	closedir(d);
