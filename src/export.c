@@ -308,7 +308,9 @@ static int write_conflict(hl_export *x, hl_buf *out)
 
 int hl_export_next(hl_export *x, hl_buf *out)
 {
+	size_t start = out->len;
 	int rc = 0;
+again:
 	switch (x->stage) {
 	case 0:
 		rc = hl_hlt_writer_start(&x->w, &x->h, out);
@@ -334,6 +336,11 @@ int hl_export_next(hl_export *x, hl_buf *out)
 	}
 	if (rc < 0)
 		return rc;
+	/* The entries can end just as a chunk filled: that step found nothing
+	 * more and wrote nothing. Never hand back an empty step before the
+	 * end: the API frames each step, and an empty frame means "the end". */
+	if (x->stage != 3 && out->len == start)
+		goto again;
 	return x->stage == 3 ? 1 : 0;
 }
 

@@ -21,8 +21,8 @@ typedef struct hl_export hl_export;
 /* Plans the export (ranges, anchors). err explains a refusal in words. */
 int hl_export_begin(hl_daemon *d, hl_line *l, const hl_export_opts *o, hl_export **out,
 		    char *err, size_t errlen);
-/* Appends the next part of the file (about 64 KiB) to out. Returns 0 with
- * more to come, 1 once the signed trailer has been appended. */
+/* Appends the next part of the file (about 64 KiB, never nothing) to out.
+ * Returns 0 with more to come, 1 once the signed trailer has been appended. */
 int hl_export_next(hl_export *x, hl_buf *out);
 /* Entries planned in total and written so far (for progress). */
 uint64_t hl_export_total(const hl_export *x);
