@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "client.h"
 #include "err.h"
+#include "fdio.h"
 #include "limits.h"
 #include "text.h"
 
@@ -145,21 +146,6 @@ out:
 	return status;
 }
 
-/* Writes all of p[0..n) to fd. */
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int hl_cmd_attachment(const hl_cli *cli, int argc, char **argv)
 {
 	const char *entry = NULL, *outpath = NULL;
@@ -234,7 +220,7 @@ int hl_cmd_attachment(const hl_cli *cli, int argc, char **argv)
 		}
 		size = (uint64_t)sz;
 		crypto_generichash_update(&hs, bin, n);
-		if (write_all(out, bin, n) < 0) {
+		if (hl_write_all(out, bin, n) < 0) {
 			fprintf(stderr, "hotline: attachment: cannot write: %s\n", strerror(errno));
 			goto out;
 		}

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "client.h"
 #include "err.h"
+#include "fdio.h"
 #include "progress.h"
 
 typedef struct {
@@ -68,20 +69,6 @@ static int read_full(int fd, void *p, size_t n)
 	return 0;
 }
 
-static int write_full(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return HL_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The JSON header line, read byte by byte so no file bytes are consumed. */
 static int read_header(int fd, json_t **reply)
 {
@@ -124,7 +111,7 @@ static int stream(int fd, int out, uint64_t total, uint64_t *entries)
 		if (rc == 0)
 			rc = read_full(fd, chunk.p, n) == 0 ? 0 : HL_ERR_TRUNC;
 		if (rc == 0)
-			rc = write_full(out, chunk.p, n);
+			rc = hl_write_all(out, chunk.p, n);
 		if (rc < 0)
 			break;
 		hl_progress_update(&pg, *entries, total ? (double)*entries / (double)total : 1.0);
@@ -176,7 +163,9 @@ int hl_cmd_export(const hl_cli *cli, int argc, char **argv)
 		/* Written beside the target and renamed when complete: a failed
 		 * export never leaves a partial file under the wanted name. */
 		snprintf(tmp, sizeof tmp, "%s.partial", a.out);
-		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+		/* O_EXCL: a planted file or hard link of that name is refused,
+		 * not truncated. */
+		out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 		if (out < 0) {
 			fprintf(stderr, "hotline: export: %s: %s\n", tmp, strerror(errno));
 			tmp[0] = 0;
