@@ -168,6 +168,16 @@ sqlite3_stmt *hl_sq_lazy(hl_store *st, int slot, const char *sql)
 	return st->lazy[slot];
 }
 
+int hl_sq_col32(sqlite3_stmt *s, int i, uint8_t out[32])
+{
+	const void *p = sqlite3_column_blob(s, i);
+
+	if (!p || sqlite3_column_bytes(s, i) != 32)
+		return HL_ERR_STORE;
+	memcpy(out, p, 32);
+	return 0;
+}
+
 int hl_sq_run(sqlite3_stmt *s)
 {
 	int src = sqlite3_step(s);

@@ -47,6 +47,9 @@ void hl_sq_done(sqlite3_stmt *s);
 /* The statement in slot, prepared now if it is the first use; NULL if it
  * does not prepare (hl_store_errmsg says why). */
 sqlite3_stmt *hl_sq_lazy(hl_store *st, int slot, const char *sql);
+/* Copies a 32-byte blob column (a key or hash) into out; HL_ERR_STORE for
+ * any other size: the file was tampered with. */
+int hl_sq_col32(sqlite3_stmt *s, int i, uint8_t out[32]);
 /* Steps a statement that returns no rows, then hl_sq_done: 0 or HL_ERR_STORE. */
 int hl_sq_run(sqlite3_stmt *s);
 

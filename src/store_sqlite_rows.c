@@ -48,17 +48,6 @@ static int lookup(sqlite3_stmt *s, const uint8_t *a, const uint8_t *b, const uin
 	return rc == 0 ? HL_ERR_NOTFOUND : rc;
 }
 
-/* Copies a 32-byte column; a wrong size means the file was tampered with. */
-static int col_key(sqlite3_stmt *s, int i, uint8_t out[32])
-{
-	const void *p = sqlite3_column_blob(s, i);
-
-	if (!p || sqlite3_column_bytes(s, i) != 32)
-		return HL_ERR_STORE;
-	memcpy(out, p, 32);
-	return 0;
-}
-
 static int col_seq(sqlite3_stmt *s, int i, uint64_t *out)
 {
 	sqlite3_int64 v = sqlite3_column_int64(s, i);
@@ -150,7 +139,7 @@ int hl_store_hash_at(hl_store *st, const uint8_t *line_id, const uint8_t *author
 	s = st->stmt[ST_ENTRY_HASH];
 	rc = lookup(s, line_id, author, &seq);
 	if (rc == 1)
-		rc = col_key(s, 0, hash);
+		rc = hl_sq_col32(s, 0, hash);
 	hl_sq_done(s);
 	return rc;
 }
@@ -173,7 +162,7 @@ int hl_store_head(hl_store *st, const uint8_t *line_id, const uint8_t *author,
 	rc = lookup(s, line_id, author, NULL);
 	if (rc == HL_ERR_NOTFOUND)
 		rc = 0;
-	else if (rc == 1 && (rc = col_seq(s, 0, &q)) == 0 && (rc = col_key(s, 1, h)) == 0) {
+	else if (rc == 1 && (rc = col_seq(s, 0, &q)) == 0 && (rc = hl_sq_col32(s, 1, h)) == 0) {
 		*seq = q;
 		memcpy(hash, h, 32);
 	}
@@ -199,7 +188,7 @@ int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32]
 		return HL_ERR_INVAL;
 	s = st->stmt[ST_FIND_HASH];
 	rc = lookup(s, hash, NULL, NULL);
-	if (rc == 1 && (rc = col_key(s, 0, l)) == 0 && (rc = col_key(s, 1, a)) == 0 &&
+	if (rc == 1 && (rc = hl_sq_col32(s, 0, l)) == 0 && (rc = hl_sq_col32(s, 1, a)) == 0 &&
 	    (rc = col_seq(s, 2, &q)) == 0) {
 		memcpy(line_id, l, 32);
 		memcpy(author, a, 32);
@@ -251,8 +240,8 @@ int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32
 		rc = HL_ERR_NOTFOUND;
 	} else if (src != SQLITE_ROW) {
 		rc = HL_ERR_STORE;
-	} else if ((rc = col_key(s, 0, line_id)) == 0 && (rc = col_key(s, 1, author)) == 0 &&
-		   (rc = col_seq(s, 2, seq)) == 0 && (rc = col_key(s, 3, hash)) == 0) {
+	} else if ((rc = hl_sq_col32(s, 0, line_id)) == 0 && (rc = hl_sq_col32(s, 1, author)) == 0 &&
+		   (rc = col_seq(s, 2, seq)) == 0 && (rc = hl_sq_col32(s, 3, hash)) == 0) {
 		src = sqlite3_step(s);
 		if (src == SQLITE_ROW)
 			rc = HL_ERR_STATE;

@@ -65,16 +65,6 @@ static int i64(sqlite3_stmt *s, int i, uint64_t v)
 	return sqlite3_bind_int64(s, i, (sqlite3_int64)v) == SQLITE_OK ? 0 : HL_ERR_STORE;
 }
 
-static int col32(sqlite3_stmt *s, int i, uint8_t out[32])
-{
-	const void *p = sqlite3_column_blob(s, i);
-
-	if (!p || sqlite3_column_bytes(s, i) != 32)
-		return HL_ERR_STORE;
-	memcpy(out, p, 32);
-	return 0;
-}
-
 static int col_u64(sqlite3_stmt *s, int i, uint64_t *out)
 {
 	sqlite3_int64 v = sqlite3_column_int64(s, i);
@@ -112,8 +102,8 @@ static int watch_row(sqlite3_stmt *s, hl_store_watch *w)
 	uint64_t kind, prec, flags, own;
 
 	memset(w, 0, sizeof *w);
-	if (col32(s, 0, w->line_id) < 0 || col32(s, 1, w->author) < 0 || col_u64(s, 2, &w->seq) < 0 ||
-	    col32(s, 3, w->hash) < 0 || col_u64(s, 4, &kind) < 0 || col_u64(s, 5, &prec) < 0 ||
+	if (hl_sq_col32(s, 0, w->line_id) < 0 || hl_sq_col32(s, 1, w->author) < 0 || col_u64(s, 2, &w->seq) < 0 ||
+	    hl_sq_col32(s, 3, w->hash) < 0 || col_u64(s, 4, &kind) < 0 || col_u64(s, 5, &prec) < 0 ||
 	    col_u64(s, 6, &flags) < 0 || col_u64(s, 7, &own) < 0 || col_u64(s, 8, &w->base_ms) < 0 ||
 	    col_u64(s, 9, &w->due_ms) < 0 || col_u64(s, 10, &w->overdue_ms) < 0 ||
 	    (w->rowid = sqlite3_column_int64(s, 11)) < 1 ||
@@ -316,7 +306,7 @@ int hl_store_checkin_walk(hl_store *st, const uint8_t line_id[32], uint64_t sinc
 			break;
 		memset(&c, 0, sizeof c);
 		op = src == SQLITE_ROW ? sqlite3_column_text(s, 9) : NULL;
-		if (src != SQLITE_ROW || col32(s, 0, c.line_id) < 0 || col32(s, 1, c.author) < 0 ||
+		if (src != SQLITE_ROW || hl_sq_col32(s, 0, c.line_id) < 0 || hl_sq_col32(s, 1, c.author) < 0 ||
 		    col_u64(s, 2, &c.seq) < 0 || col_u64(s, 3, &own) < 0 || col_u64(s, 4, &c.base_ms) < 0 ||
 		    col_u64(s, 5, &c.due_ms) < 0 || col_u64(s, 6, &state) < 0 ||
 		    col_u64(s, 7, &c.ack_seq) < 0 || col_u64(s, 8, &c.ack_ms) < 0 ||
