@@ -276,17 +276,18 @@ static void submit(api_client *c, hl_line *l, pending_send *ps, const hl_line_dr
 {
 	snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
 	ps->c = c;
-	int rc = hl_line_submit(l, dr, &ps->seq, ps->hash);
-	if (rc == 0)
-		rc = hl_daemon_after_commit(c->api->d, send_done, ps);
-	if (rc < 0) {
-		char msg[400];
-		snprintf(msg, sizeof msg, "%s: %s%s%s", what, hl_strerror(rc), l->stopped ? ": " : "",
-			 l->stopped ? l->stopped_reason : "");
-		send_refused(c, ps, msg);
+	/* The answer is booked before the entry exists: an entry must never
+	 * be stored for a client that was told it was not. */
+	if (hl_daemon_after_commit(c->api->d, send_done, ps) < 0) {
+		send_refused(c, ps, "send: out of memory; not stored");
 		return;
 	}
 	c->inflight++;
+	int rc = hl_line_submit(l, dr, &ps->seq, ps->hash);
+	if (rc < 0)
+		snprintf(ps->error, sizeof ps->error, "%s: %s%s%s", what,
+			 rc == HL_ERR_STORE ? "not stored: the store failed" : hl_strerror(rc),
+			 l->stopped ? ": " : "", l->stopped ? l->stopped_reason : "");
 }
 
 static void do_send(api_client *c, const hl_api_request *r)

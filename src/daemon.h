@@ -122,6 +122,16 @@ struct hl_line {
 	uint64_t quota_dropped;  /* entries not stored for the quota in it */
 	int quota_over;          /* quota alarm raised in this window */
 	int want_resend;         /* ask the peer to resend after a failed commit */
+	/* Written in the open turn, not yet durable: a failed commit must not
+	 * forget them (hl_line_reload keeps them, hl_line_store_retry writes
+	 * them again, hl_line_committed clears these marks). */
+	int stop_unsaved;        /* the stop (stopped_reason) */
+	int tai_unsaved;         /* last_tai64n */
+	int receipt_unsaved;     /* receipt_enc, the peer's receipt for receipted_seq */
+	uint8_t receipt_enc[HL_RECEIPT_LEN];
+	uint8_t *conflict_enc;   /* the equivocation's second entry, until durable */
+	size_t conflict_len;
+	uint64_t conflict_seq;
 	int retired;             /* closed by a reload (reload.c): in no lookup */
 	struct hl_blob_line *blob; /* attachments (blob.c), NULL until first used */
 	/* H4 watch (watch.c, checkin.c): acknowledgement deadlines, check-ins. */
@@ -129,6 +139,7 @@ struct hl_line {
 	uint64_t watch_next_due_ms; /* earliest due (wall ms) of rows not yet overdue, 0 none */
 	unsigned watch_overdue[3]; /* overdue rows: we owe, the peer owes, check-ins */
 	uint64_t checkin_next_ms; /* next scheduled check-in (wall ms), 0 not yet computed */
+	uint64_t checkin_unsaved_ms; /* the check-in of this instant is in the open turn */
 };
 
 /* Something to do once the current transaction is durable. */
@@ -184,7 +195,9 @@ void hl_daemon_commit(hl_daemon *d);
  * restart. A file that does not load changes nothing. */
 int hl_daemon_reload(hl_daemon *d);
 void hl_daemon_free(hl_daemon *d);
-/* Opens the turn's transaction if none is open (group commit). */
+/* Opens the turn's transaction if none is open (group commit). HL_ERR_STORE
+ * once the turn's transaction is lost: the caller writes nothing, and what
+ * it would have written is asked for or retried after the failed commit. */
 int hl_daemon_tx(hl_daemon *d);
 /* Runs fn(arg, status) after the turn's commit (status 0) or its failure. */
 int hl_daemon_after_commit(hl_daemon *d, void (*fn)(void *, int), void *arg);

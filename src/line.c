@@ -92,6 +92,8 @@ void hl_line_close(hl_line *l)
 	hl_blob_line_close(l);
 	hl_path_close_all(l);
 	sodium_memzero(l->psk, sizeof l->psk);
+	free(l->conflict_enc);
+	l->conflict_enc = NULL;
 }
 
 int hl_line_hello(hl_line *l, hl_session *s)
@@ -152,6 +154,7 @@ static void stop_line(hl_line *l, const char *reason)
 	snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s", reason);
 	hl_log(HL_LOG_ERR, "%s: line stopped: %s", l->peer->name, reason);
 	hl_supervise_alarm(l, HL_ALARM_EQUIVOCATION, -1, 1, reason);
+	l->stop_unsaved = 1;
 	if (hl_daemon_tx(l->d) == 0)
 		hl_store_set_stopped(l->d->store, l->line_id, reason);
 	for (int i = 0; i < l->n_slots; i++) {
@@ -293,13 +296,27 @@ static int view_own_hash(void *ctx, uint64_t seq, uint8_t out[32])
 	return own_author_hash(ctx, seq, out);
 }
 
+/* The proof of an equivocation is kept in memory until it is durable. */
+static void keep_conflict(hl_line *l, uint64_t seq, const uint8_t *body, size_t len)
+{
+	if (l->conflict_enc)
+		return; /* the first proof is the one kept (store.h) */
+	l->conflict_enc = malloc(len);
+	if (!l->conflict_enc)
+		return;
+	memcpy(l->conflict_enc, body, len);
+	l->conflict_len = len;
+	l->conflict_seq = seq;
+}
+
 static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 {
 	hl_entry e;
 	uint8_t hash[32];
-	if (hl_now_ms(l->d) < l->d->store_hold_until_ms) {
-		/* The store just failed (a full disk): drop, and ask again later,
-		 * rather than fail one commit per arriving entry. */
+	if (hl_now_ms(l->d) < l->d->store_hold_until_ms || hl_store_tx_failed(l->d->store)) {
+		/* The store just failed (a full disk), or this turn's transaction
+		 * is lost: drop, and ask again later, rather than fail one commit
+		 * per arriving entry or judge it against heads that are gone. */
 		l->want_resend = 1;
 		return 0;
 	}
@@ -336,6 +353,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	}
 	if (rc == HL_ERR_EQUIVOCATION) {
 		char why[200];
+		keep_conflict(l, e.seq, body, len);
 		if (hl_daemon_tx(l->d) == 0)
 			hl_store_put_conflict(l->d->store, l->line_id, e.author, e.seq, body, len);
 		snprintf(why, sizeof why, "equivocation: peer signed two different entries with seq %llu",
@@ -359,12 +377,19 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		.time_ms = e.time_ms, .stored_ms = hl_wall_ms(), .enc = body, .enc_len = len,
 	};
 	rc = hl_store_put_entry(l->d->store, &se);
-	if (rc < 0)
-		return rc;
-	l->peer_seq = e.seq;
-	memcpy(l->peer_hash, hash, 32);
-	l->need_receipt = 1;
-	return hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
+	if (rc == 0) {
+		l->peer_seq = e.seq;
+		memcpy(l->peer_hash, hash, 32);
+		l->need_receipt = 1;
+		rc = hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
+	}
+	if (rc < 0 && hl_store_tx_failed(l->d->store)) {
+		/* The turn is lost with this entry: asked for again, the session
+		 * kept (a full disk is no reason to reconnect). */
+		l->want_resend = 1;
+		return 0;
+	}
+	return rc;
 }
 
 static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
@@ -403,14 +428,19 @@ static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len
 		hl_path_on_receipt(l, s);
 		return 0;
 	}
+	/* Verified, so it is the proof from now on, whether or not this turn
+	 * commits: kept here and written again after a failed commit. */
+	l->receipted_seq = r.seq;
+	memcpy(l->receipt_enc, body, HL_RECEIPT_LEN);
+	l->receipt_unsaved = 1;
+	hl_path_on_receipt(l, s);
 	rc = hl_daemon_tx(l->d);
 	if (rc == 0)
 		rc = hl_store_put_receipt(l->d->store, l->line_id, r.receiver, r.seq, body, len);
-	if (rc == 0) {
-		l->receipted_seq = r.seq;
-		hl_path_on_receipt(l, s);
-	}
-	return rc;
+	if (rc < 0 && !hl_store_tx_failed(l->d->store))
+		hl_log(HL_LOG_ERR, "%s: cannot store the receipt for seq %llu: %s", l->peer->name,
+		       (unsigned long long)r.seq, hl_strerror(rc));
+	return 0;
 }
 
 int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len)
@@ -487,14 +517,39 @@ void hl_line_committed(hl_line *l)
 {
 	l->own_durable = l->own_seq;
 	l->peer_durable = l->peer_seq;
+	l->stop_unsaved = l->tai_unsaved = l->receipt_unsaved = 0;
+	free(l->conflict_enc);
+	l->conflict_enc = NULL;
 	flush_receipt(l);
 	hl_line_pump(l);
 }
 
 void hl_line_reload(hl_line *l)
 {
+	/* What this process knows for certain and wrote in the lost turn
+	 * outlives it: a stop, the newest handshake timestamp (replay), the
+	 * peer's newest receipt. The heads come back from the store. */
+	int stopped = l->stopped;
+	char reason[sizeof l->stopped_reason];
+	uint8_t tai[12];
+	uint64_t receipted = l->receipted_seq;
+	memcpy(reason, l->stopped_reason, sizeof reason);
+	memcpy(tai, l->last_tai64n, sizeof tai);
 	if (load_heads(l) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
+	if (stopped && !l->stopped) {
+		l->stopped = 1;
+		memcpy(l->stopped_reason, reason, sizeof reason);
+		l->stop_unsaved = 1;
+	}
+	if (memcmp(tai, l->last_tai64n, sizeof tai) > 0) {
+		memcpy(l->last_tai64n, tai, sizeof tai);
+		l->tai_unsaved = 1;
+	}
+	if (receipted > l->receipted_seq && l->receipt_unsaved)
+		l->receipted_seq = receipted;
+	else
+		l->receipt_unsaved = 0;
 	l->need_receipt = 0;
 	l->watch_ready = 0; /* the lost turn's watch rows went with it */
 	/* The sessions stay up: the peer's entries of the lost turn are asked
@@ -502,9 +557,36 @@ void hl_line_reload(hl_line *l)
 	l->want_resend = 1;
 }
 
+/* Writes again, in the turn's transaction, what a failed commit lost but
+ * the line still holds for certain. */
+static void resave(hl_line *l)
+{
+	hl_store *st = l->d->store;
+	if (!(l->stop_unsaved || l->tai_unsaved || l->receipt_unsaved || l->conflict_enc) ||
+	    hl_daemon_tx(l->d) < 0)
+		return;
+	int rc = 0;
+	if (l->conflict_enc)
+		rc = hl_store_put_conflict(st, l->line_id, l->peer->key.ed, l->conflict_seq,
+					   l->conflict_enc, l->conflict_len);
+	if (rc == 0 && l->stop_unsaved)
+		rc = hl_store_set_stopped(st, l->line_id, l->stopped_reason);
+	if (rc == 0 && l->tai_unsaved)
+		rc = hl_store_set_tai64n(st, l->peer->key.x, l->last_tai64n);
+	if (rc == 0 && l->receipt_unsaved)
+		rc = hl_store_put_receipt(st, l->line_id, l->peer->key.ed, l->receipted_seq,
+					  l->receipt_enc, HL_RECEIPT_LEN);
+	if (rc < 0)
+		hl_log(HL_LOG_WARN, "%s: cannot write the line's state again yet: %s", l->peer->name,
+		       hl_strerror(rc));
+}
+
 void hl_line_store_retry(hl_line *l)
 {
-	if (!l->want_resend || hl_now_ms(l->d) < l->d->store_hold_until_ms)
+	if (hl_now_ms(l->d) < l->d->store_hold_until_ms)
+		return;
+	resave(l);
+	if (!l->want_resend)
 		return;
 	l->want_resend = 0;
 	uint8_t w[HL_WANT_LEN];
@@ -556,14 +638,16 @@ int hl_line_submit(hl_line *l, const hl_line_draft *dr, uint64_t *seq, uint8_t h
 	int rc = hl_entry_check_fields(&e);
 	if (rc < 0)
 		return rc;
+	/* A lost turn signs nothing: its seq would be signed again after it. */
+	rc = hl_daemon_tx(l->d);
+	if (rc < 0)
+		return rc;
 	rc = hl_entry_sign(&e, l->d->id);
 	if (rc < 0)
 		return rc;
 	hl_buf enc;
 	hl_buf_init(&enc, HL_MAX_ENTRY);
 	rc = hl_entry_encode(&e, &enc);
-	if (rc == 0)
-		rc = hl_daemon_tx(l->d);
 	if (rc == 0) {
 		hl_entry_hash(enc.p, enc.len, hash);
 		hl_store_entry se = {

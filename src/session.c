@@ -253,6 +253,7 @@ static int responder_msg1(hl_session *s, const uint8_t *msg, size_t len)
 		return rc;
 	memcpy(l->last_tai64n, payload, 12);
 	memcpy(s->tai64n, payload, 12);
+	l->tai_unsaved = 1;
 	if (hl_daemon_tx(d) == 0)
 		hl_store_set_tai64n(d->store, l->peer->key.x, payload);
 	s->line = l;

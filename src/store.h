@@ -29,6 +29,11 @@ int hl_store_begin(hl_store *st);
 int hl_store_commit(hl_store *st);   /* durable (fsync) when it returns 0 */
 int hl_store_rollback(hl_store *st);
 int hl_store_in_tx(const hl_store *st);
+/* 1 when the open transaction is lost: SQLite rolled it back on its own
+ * (a full disk, an I/O error) or an error said it may have. It stays open
+ * in name until commit (which then fails) or rollback, and every write in
+ * between fails: none may autocommit behind the lost ones. */
+int hl_store_tx_failed(hl_store *st);
 /* The backend's words for its last error ("database or disk is full"). */
 const char *hl_store_errmsg(hl_store *st);
 

@@ -178,8 +178,57 @@ int hl_sq_col32(sqlite3_stmt *s, int i, uint8_t out[32])
 	return 0;
 }
 
-int hl_sq_run(sqlite3_stmt *s)
+/* SQLite answers these by rolling back the whole transaction, or may have
+ * (its docs advise a ROLLBACK either way): the turn is lost. Any other error
+ * (a CHECK, a constraint) undoes only its own statement. */
+static int loses_tx(int src)
 {
+	switch (src & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_BUSY:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The transaction is gone (SQLite rolled it back on its own, or an error
+ * said it may have): from here to the turn's end every write must fail, or
+ * it would run in autocommit mode and be durable on its own, behind a hole. */
+static int tx_lost(hl_store *st)
+{
+	if (st->in_tx && !st->tx_failed && sqlite3_get_autocommit(st->db))
+		st->tx_failed = 1;
+	return st->in_tx && st->tx_failed;
+}
+
+int hl_sq_run(hl_store *st, sqlite3_stmt *s)
+{
+	if (tx_lost(st)) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
+	}
+	int src = sqlite3_step(s);
+
+	hl_sq_done(s);
+	if (src == SQLITE_DONE)
+		return 0;
+	if (st->in_tx && loses_tx(src))
+		st->tx_failed = 1;
+	(void)tx_lost(st);
+	return HL_ERR_STORE;
+}
+
+/* BEGIN, COMMIT, ROLLBACK: outside the write guard. */
+static int tx_stmt(hl_store *st, int id)
+{
+	sqlite3_stmt *s = st->stmt[id];
 	int src = sqlite3_step(s);
 
 	hl_sq_done(s);
@@ -400,7 +449,7 @@ void hl_store_close(hl_store *st)
 		return;
 	/* An open transaction at close is abandoned, never half-committed. */
 	if (st->in_tx && !sqlite3_get_autocommit(st->db))
-		hl_sq_run(st->stmt[ST_ROLLBACK]);
+		tx_stmt(st, ST_ROLLBACK);
 	free_store(st);
 }
 
@@ -408,9 +457,10 @@ int hl_store_begin(hl_store *st)
 {
 	if (!st || st->in_tx)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
-	if (hl_sq_run(st->stmt[ST_BEGIN]) < 0)
+	if (tx_stmt(st, ST_BEGIN) < 0)
 		return HL_ERR_STORE;
 	st->in_tx = 1;
+	st->tx_failed = 0;
 	return 0;
 }
 
@@ -418,15 +468,20 @@ int hl_store_commit(hl_store *st)
 {
 	if (!st || !st->in_tx)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
-	st->in_tx = 0;
-	/* Some errors (I/O, full disk) make SQLite roll back on its own: the
-	 * writes of this transaction are gone and the caller must know. */
-	if (sqlite3_get_autocommit(st->db))
+	/* A lost transaction is never committed: what it still holds (if
+	 * SQLite kept anything) goes with the rest of the turn. */
+	if (tx_lost(st)) {
+		st->in_tx = 0;
+		st->tx_failed = 0;
+		if (!sqlite3_get_autocommit(st->db))
+			tx_stmt(st, ST_ROLLBACK);
 		return HL_ERR_STORE;
-	if (hl_sq_run(st->stmt[ST_COMMIT]) == 0)
+	}
+	st->in_tx = 0;
+	if (tx_stmt(st, ST_COMMIT) == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(st->db))
-		hl_sq_run(st->stmt[ST_ROLLBACK]);
+		tx_stmt(st, ST_ROLLBACK);
 	return HL_ERR_STORE;
 }
 
@@ -435,14 +490,20 @@ int hl_store_rollback(hl_store *st)
 	if (!st || !st->in_tx)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
 	st->in_tx = 0;
+	st->tx_failed = 0;
 	if (sqlite3_get_autocommit(st->db))
 		return 0;
-	return hl_sq_run(st->stmt[ST_ROLLBACK]);
+	return tx_stmt(st, ST_ROLLBACK);
 }
 
 int hl_store_in_tx(const hl_store *st)
 {
 	return st ? st->in_tx : 0;
+}
+
+int hl_store_tx_failed(hl_store *st)
+{
+	return st ? tx_lost(st) : 0;
 }
 
 const char *hl_store_errmsg(hl_store *st)

@@ -70,7 +70,7 @@ int hl_store_put_event(hl_store *st, const hl_store_event *ev)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 /* Range checks catch a hand-edited file before its values reach the report. */
@@ -167,7 +167,7 @@ int hl_store_alarm_open(hl_store *st, const hl_store_alarm *a)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	return sqlite3_changes(st->db) == 1 ? 1 : 0;
 }
@@ -185,7 +185,7 @@ int hl_store_alarm_clear(hl_store *st, const uint8_t *line_id, int kind, int pat
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	return sqlite3_changes(st->db) == 1 ? 1 : 0;
 }

@@ -36,6 +36,7 @@ struct hl_store {
 	sqlite3_stmt *stmt[ST__COUNT];
 	sqlite3_stmt *lazy[HL_SQ_LAZY_MAX];
 	int in_tx;
+	int tx_failed;  /* the open transaction is lost: writes refused until its end */
 	int walking;    /* ST_WALK is live across callbacks */
 	int ev_walking; /* ST_EVENT_WALK or ST_ALARM_WALK is */
 };
@@ -50,7 +51,9 @@ sqlite3_stmt *hl_sq_lazy(hl_store *st, int slot, const char *sql);
 /* Copies a 32-byte blob column (a key or hash) into out; HL_ERR_STORE for
  * any other size: the file was tampered with. */
 int hl_sq_col32(sqlite3_stmt *s, int i, uint8_t out[32]);
-/* Steps a statement that returns no rows, then hl_sq_done: 0 or HL_ERR_STORE. */
-int hl_sq_run(sqlite3_stmt *s);
+/* Steps a write that returns no rows, then hl_sq_done: 0 or HL_ERR_STORE.
+ * Every write of the backend goes through it: inside a transaction that
+ * is lost (hl_store_tx_failed) it refuses without touching the file. */
+int hl_sq_run(hl_store *st, sqlite3_stmt *s);
 
 #endif

@@ -95,7 +95,7 @@ int hl_store_put_entry(hl_store *st, const hl_store_entry *e)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	if (sqlite3_changes(st->db) == 1)
 		return 0;
@@ -334,7 +334,7 @@ static int put_seq_enc(hl_store *st, enum hl_sq_stmt_id id, const uint8_t *line_
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 /* One (seq, enc) row or HL_ERR_NOTFOUND; seq 0 and out empty unless found. */
@@ -405,7 +405,7 @@ int hl_store_set_stopped(hl_store *st, const uint8_t *line_id, const char *reaso
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_get_stopped(hl_store *st, const uint8_t *line_id, char *buf, size_t buflen)
@@ -478,7 +478,7 @@ int hl_store_set_tai64n(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_count(hl_store *st, const uint8_t *line_id, const uint8_t *author, uint64_t *n)
