@@ -120,7 +120,10 @@ struct hl_line {
 	uint64_t quota_start_ms; /* monotonic start of the current window */
 	uint64_t quota_entries, quota_bytes; /* stored in it */
 	uint64_t quota_dropped;  /* entries not stored for the quota in it */
-	int quota_over;          /* quota alarm raised in this window */
+	int quota_over;          /* quota alarm raised in this window (entries) */
+	uint64_t quota_attach;   /* attachment chunk bytes stored in it */
+	uint64_t quota_attach_dropped; /* and not stored for the quota */
+	int quota_attach_over;   /* quota alarm raised in this window (attachments) */
 	int want_resend;         /* ask the peer to resend after a failed commit */
 	/* Written in the open turn, not yet durable: a failed commit must not
 	 * forget them (hl_line_reload keeps them, hl_line_store_retry writes
@@ -281,6 +284,11 @@ const char *hl_line_state(const hl_line *l);
 /* From the tick: a new quota window clears the quota alarm and asks the peer
  * to resend what was not stored. */
 void hl_line_quota_tick(hl_line *l, uint64_t now);
+/* 1 if len more bytes of the peer's (an entry when entry is set, counted
+ * against QuotaEntries and QuotaBytes; else attachment chunk bytes, against
+ * QuotaAttachmentBytes) may be stored in this QuotaWindow, and counts them;
+ * else 0 with the quota alarm raised: the caller stores nothing. */
+int hl_line_quota_admit(hl_line *l, size_t len, int entry);
 
 /* Appends a new own entry (in the turn's transaction). */
 typedef struct {

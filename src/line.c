@@ -230,27 +230,35 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	return 0;
 }
 
-/* ---- H6: quota on the peer's stored entries ----
+/* ---- H6: quota on the peer's stored entries and attachment bytes ----
  * A peer (or whoever holds its key) sending valid entries without end must
  * not fill our disk. Per QuotaWindow at most QuotaEntries of its entries and
  * QuotaBytes of their encodings are stored; past that its new entries are
  * dropped: not stored, so not receipted (the peer keeps them, and its own
- * no-receipt alarm fires) and the quota alarm is raised here. A new window
- * clears the alarm and asks the peer to resend. The count is kept in memory
- * only: a restart begins a new window (a peer cannot cause a restart). */
+ * no-receipt alarm fires) and the quota alarm is raised here. Attachment
+ * chunks have a budget of their own (QuotaAttachmentBytes), so that files
+ * can never hold back the messages (a FLASH) for the rest of a window;
+ * chunks over it are not stored and asked for again in the next window.
+ * A new window clears the alarm and asks the peer to resend. The counts are
+ * kept in memory only: a restart begins a new window (a peer cannot cause
+ * a restart). */
 static void quota_roll(hl_line *l, uint64_t now)
 {
 	if (now - l->quota_start_ms < l->peer->quota_window_ms)
 		return;
 	l->quota_start_ms = now;
-	l->quota_entries = l->quota_bytes = 0;
-	if (!l->quota_over)
+	l->quota_entries = l->quota_bytes = l->quota_attach = 0;
+	if (!l->quota_over && !l->quota_attach_over)
 		return;
-	hl_log(HL_LOG_NOTICE, "%s: new quota window; %llu entries were not stored in the last one",
-	       l->peer->name, (unsigned long long)l->quota_dropped);
-	l->quota_over = 0;
-	l->quota_dropped = 0;
+	hl_log(HL_LOG_NOTICE, "%s: new quota window; %llu entries and %llu attachment bytes were not stored in the last one",
+	       l->peer->name, (unsigned long long)l->quota_dropped,
+	       (unsigned long long)l->quota_attach_dropped);
+	int entries_over = l->quota_over;
+	l->quota_over = l->quota_attach_over = 0;
+	l->quota_dropped = l->quota_attach_dropped = 0;
 	hl_supervise_alarm(l, HL_ALARM_QUOTA, -1, 0, NULL);
+	if (!entries_over)
+		return;
 	uint8_t w[HL_WANT_LEN];
 	hl_be64_put(w, l->peer_seq + 1);
 	hl_path_broadcast(l, HL_REC_WANT, w, sizeof w);
@@ -261,26 +269,42 @@ void hl_line_quota_tick(hl_line *l, uint64_t now)
 	quota_roll(l, now);
 }
 
-/* 1 if an entry of len bytes may be stored (and counts it), else 0. */
-static int quota_admit(hl_line *l, size_t len)
+int hl_line_quota_admit(hl_line *l, size_t len, int entry)
 {
 	const hl_peer_conf *pc = l->peer;
 	quota_roll(l, hl_now_ms(l->d));
-	if (!l->quota_over && l->quota_entries < pc->quota_entries &&
-	    len <= pc->quota_bytes - l->quota_bytes) {
-		l->quota_entries++;
-		l->quota_bytes += len;
+	int over = entry ? l->quota_over : l->quota_attach_over;
+	uint64_t used = entry ? l->quota_bytes : l->quota_attach;
+	uint64_t cap = entry ? pc->quota_bytes : pc->quota_attach_bytes;
+	if (!over && (!entry || l->quota_entries < pc->quota_entries) && len <= cap - used) {
+		if (entry) {
+			l->quota_entries++;
+			l->quota_bytes += len;
+		} else {
+			l->quota_attach += len;
+		}
 		return 1;
 	}
-	l->quota_dropped++;
-	if (!l->quota_over) {
+	if (entry)
+		l->quota_dropped++;
+	else
+		l->quota_attach_dropped += len;
+	if (!over) {
 		char text[300];
-		l->quota_over = 1;
-		snprintf(text, sizeof text, "%s sent more than its quota (%llu entries or %llu bytes per %llu s): "
-			 "its new entries are not stored until the window ends",
-			 pc->name, (unsigned long long)pc->quota_entries,
-			 (unsigned long long)pc->quota_bytes,
-			 (unsigned long long)(pc->quota_window_ms / 1000u));
+		if (entry) {
+			l->quota_over = 1;
+			snprintf(text, sizeof text, "%s sent more than its quota (%llu entries or %llu bytes per %llu s): "
+				 "its new entries are not stored until the window ends",
+				 pc->name, (unsigned long long)pc->quota_entries,
+				 (unsigned long long)pc->quota_bytes,
+				 (unsigned long long)(pc->quota_window_ms / 1000u));
+		} else {
+			l->quota_attach_over = 1;
+			snprintf(text, sizeof text, "%s sent more attachment bytes than its quota (%llu bytes per %llu s): "
+				 "its attachments wait until the window ends (messages are not held)",
+				 pc->name, (unsigned long long)pc->quota_attach_bytes,
+				 (unsigned long long)(pc->quota_window_ms / 1000u));
+		}
 		hl_supervise_alarm(l, HL_ALARM_QUOTA, -1, 1, text);
 	}
 	return 0;
@@ -366,7 +390,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		       (unsigned long long)e.seq, hl_strerror(rc));
 		return rc;
 	}
-	if (!quota_admit(l, len))
+	if (!hl_line_quota_admit(l, len, 1))
 		return 0;
 	rc = hl_daemon_tx(l->d);
 	if (rc < 0)
