@@ -90,6 +90,7 @@ struct hl_line {
 	uint8_t own_hash[32];
 	uint64_t peer_seq, peer_durable;
 	uint8_t peer_hash[32];
+	uint64_t peer_link;      /* the cross-link (peer_seq) of the peer's newest entry */
 	uint64_t receipted_seq;  /* newest own seq covered by the peer's receipt */
 	int need_receipt;        /* entries stored in this turn: receipt after commit */
 	uint8_t last_tai64n[12]; /* newest accepted handshake message 1 */

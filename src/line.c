@@ -36,12 +36,35 @@ static int peer_author_hash(hl_line *l, uint64_t seq, uint8_t out[32])
 	return hl_store_hash_at(l->d->store, l->line_id, l->peer->key.ed, seq, out);
 }
 
+/* The peer's newest entry's cross-link, which its next may not go below:
+ * read once here, then kept by on_entry (no store read per entry). */
+static int load_peer_link(hl_line *l)
+{
+	hl_entry e;
+	hl_buf enc;
+	int rc;
+
+	l->peer_link = 0;
+	if (l->peer_seq == 0)
+		return 0;
+	hl_buf_init(&enc, HL_MAX_ENTRY);
+	rc = hl_store_get_entry(l->d->store, l->line_id, l->peer->key.ed, l->peer_seq, &enc);
+	if (rc == 0)
+		rc = hl_entry_decode(enc.p, enc.len, &e);
+	if (rc == 0)
+		l->peer_link = e.peer_seq;
+	hl_buf_free(&enc);
+	return rc;
+}
+
 static int load_heads(hl_line *l)
 {
 	hl_store *st = l->d->store;
 	int rc = hl_store_head(st, l->line_id, l->d->id->pub.ed, &l->own_seq, l->own_hash);
 	if (rc == 0)
 		rc = hl_store_head(st, l->line_id, l->peer->key.ed, &l->peer_seq, l->peer_hash);
+	if (rc == 0)
+		rc = load_peer_link(l);
 	if (rc < 0)
 		return rc;
 	l->own_durable = l->own_seq;
@@ -314,6 +337,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		.peer_author = l->peer->key.ed,
 		.peer_head_seq = l->peer_seq,
 		.peer_head_hash = l->peer_hash,
+		.peer_head_link = l->peer_link,
 		.peer_hash_at = view_peer_hash,
 		.own_hash_at = view_own_hash,
 		.ctx = l,
@@ -363,6 +387,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		return rc;
 	l->peer_seq = e.seq;
 	memcpy(l->peer_hash, hash, 32);
+	l->peer_link = e.peer_seq;
 	l->need_receipt = 1;
 	return hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
 }
