@@ -31,7 +31,8 @@ static void utc_minute(uint64_t ms, char *out, size_t size)
 
 /* Written while the line is down too: it queues like any entry, and the
  * record then shows a check-in that was not delivered (no receipt) apart
- * from one delivered and not answered. A stopped line writes nothing. */
+ * from one delivered and not answered. A stopped line writes nothing, nor
+ * one whose record the peer has not yet confirmed in this run. */
 static void send_checkin(hl_line *l, uint64_t at_ms)
 {
 	char when[40], dl[32], text[300], name[HL_MAX_NAME * 2 + 32];
@@ -71,7 +72,9 @@ void hl_checkin_tick(hl_line *l, uint64_t now_ms)
 			l->checkin_next_ms = next;
 		return;
 	}
-	if (now_ms < l->checkin_next_ms)
+	/* Due while the record is unconfirmed: it waits, and is written (for
+	 * its own instant) at the first tick after the confirming HELLO. */
+	if (now_ms < l->checkin_next_ms || !l->confirmed)
 		return;
 	send_checkin(l, l->checkin_next_ms);
 	/* Several instants behind (a suspended machine): one check-in, then on. */
