@@ -153,6 +153,8 @@ void hl_line_drain(hl_line *l)
 {
 	unsigned n = 0;
 	int rc = 0;
+	int64_t first_draft = 0;
+	uint64_t first_seq = 0, seq = 0;
 
 	if (!l->drafts || !l->confirmed || l->stopped)
 		return;
@@ -183,7 +185,6 @@ void hl_line_drain(hl_line *l)
 			.operator_name = o.op, .lang = o.lang, .body = body.p, .body_len = body.len,
 			.refs = o.nrefs ? (const uint8_t (*)[32])o.refs : NULL, .nrefs = (uint8_t)o.nrefs,
 		};
-		uint64_t seq;
 		uint8_t hash[32];
 		/* Signed and taken out in the turn's one transaction: a failed
 		 * commit brings the draft back and the entry never was. */
@@ -193,14 +194,16 @@ void hl_line_drain(hl_line *l)
 		if (rc < 0)
 			break;
 		l->drafts--;
-		n++;
-		hl_log(HL_LOG_INFO, "%s: draft %lld signed as entry %llu", l->peer->name,
-		       (long long)o.id, (unsigned long long)seq);
+		if (!n++) {
+			first_draft = o.id;
+			first_seq = seq;
+		}
 	}
 	hl_buf_free(&body);
 	if (n)
-		hl_log(HL_LOG_NOTICE, "%s: %u queued entr%s signed, in the order queued", l->peer->name,
-		       n, n == 1 ? "y" : "ies");
+		hl_log(HL_LOG_NOTICE, "%s: %u queued entr%s signed, in the order queued (from draft %lld "
+		       "on, as entries %llu..%llu)", l->peer->name, n, n == 1 ? "y" : "ies",
+		       (long long)first_draft, (unsigned long long)first_seq, (unsigned long long)seq);
 	/* A store failure fails the turn's commit, whose reload retries; any
 	 * other failure (a draft that cannot be signed) waits for a restart
 	 * rather than repeat every tick. */
