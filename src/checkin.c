@@ -44,7 +44,8 @@ static void checkin_committed(void *arg, int status)
 
 /* Written while the line is down too: it queues like any entry, and the
  * record then shows a check-in that was not delivered (no receipt) apart
- * from one delivered and not answered. A stopped line writes nothing. */
+ * from one delivered and not answered. A stopped line writes nothing, nor
+ * one whose record the peer has not yet confirmed in this run. */
 static int send_checkin(hl_line *l, uint64_t at_ms)
 {
 	char when[40], dl[32], text[300], name[HL_MAX_NAME * 2 + 32];
@@ -87,7 +88,9 @@ void hl_checkin_tick(hl_line *l, uint64_t now_ms)
 			l->checkin_next_ms = next;
 		return;
 	}
-	if (now_ms < l->checkin_next_ms)
+	/* Due while the record is unconfirmed: it waits, and is written (for
+	 * its own instant) at the first tick after the confirming HELLO. */
+	if (now_ms < l->checkin_next_ms || !l->confirmed)
 		return;
 	/* The store failing is no reason to skip an instant: due again. */
 	if (send_checkin(l, l->checkin_next_ms) == HL_ERR_STORE)

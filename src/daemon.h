@@ -90,7 +90,13 @@ struct hl_line {
 	uint8_t own_hash[32];
 	uint64_t peer_seq, peer_durable;
 	uint8_t peer_hash[32];
+	uint64_t peer_link;      /* the cross-link (peer_seq) of the peer's newest entry */
 	uint64_t receipted_seq;  /* newest own seq covered by the peer's receipt */
+	/* The peer's HELLO in this run showed our store holds all it holds of
+	 * ours: only then is a seq signed (line_write.c). */
+	int confirmed;
+	uint64_t drafts;         /* in the outbox, unsigned, in the open transaction too */
+	int drain_retry;         /* drafts to sign from the tick (after a failed commit, a reload) */
 	int need_receipt;        /* entries stored in this turn: receipt after commit */
 	uint8_t last_tai64n[12]; /* newest accepted handshake message 1 */
 	hl_session *session;     /* the active session: our entries go here */
@@ -302,7 +308,22 @@ typedef struct {
 	const uint8_t (*refs)[32];  /* entries this one answers */
 	uint8_t nrefs;
 } hl_line_draft;
+/* line_write.c. Signs and stores an own entry at the next seq:
+ * HL_ERR_UNCONFIRMED before the peer's HELLO has confirmed the record in
+ * this run (daemon entries: link tests, check-ins, test replies). */
 int hl_line_submit(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32]);
+/* An operator's entry: signed as hl_line_submit (*draft 0), or, while the
+ * record is unconfirmed or drafts wait, queued unsigned in the outbox
+ * (*seq 0, *draft its number). Both in the turn's transaction. */
+int hl_line_write(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32],
+		  int64_t *draft_id);
+/* A HELLO passed the rollback checks: the record is confirmed for this run
+ * (peer_holds: its your_seq); the drafts are signed, in order, now. */
+void hl_line_confirm(hl_line *l, uint64_t peer_holds);
+/* Signs the queued drafts if the line is confirmed and running. */
+void hl_line_drain(hl_line *l);
+/* From the tick: a drain the store's hold put off. */
+void hl_line_drain_tick(hl_line *l);
 
 /* entry_hooks.c: an entry was stored in the open transaction (own: ours,
  * stored_ms: our clock). e->body points into the caller's buffer. Negative

@@ -12,9 +12,8 @@
 #include "err.h"
 #include "log.h"
 #include "rules.h"
+#include "store_outbox.h"
 
-
-static const uint8_t zero32[32];
 
 static void flush_receipt(hl_line *l);
 
@@ -36,12 +35,35 @@ static int peer_author_hash(hl_line *l, uint64_t seq, uint8_t out[32])
 	return hl_store_hash_at(l->d->store, l->line_id, l->peer->key.ed, seq, out);
 }
 
+/* The peer's newest entry's cross-link, which its next may not go below:
+ * read once here, then kept by on_entry (no store read per entry). */
+static int load_peer_link(hl_line *l)
+{
+	hl_entry e;
+	hl_buf enc;
+	int rc;
+
+	l->peer_link = 0;
+	if (l->peer_seq == 0)
+		return 0;
+	hl_buf_init(&enc, HL_MAX_ENTRY);
+	rc = hl_store_get_entry(l->d->store, l->line_id, l->peer->key.ed, l->peer_seq, &enc);
+	if (rc == 0)
+		rc = hl_entry_decode(enc.p, enc.len, &e);
+	if (rc == 0)
+		l->peer_link = e.peer_seq;
+	hl_buf_free(&enc);
+	return rc;
+}
+
 static int load_heads(hl_line *l)
 {
 	hl_store *st = l->d->store;
 	int rc = hl_store_head(st, l->line_id, l->d->id->pub.ed, &l->own_seq, l->own_hash);
 	if (rc == 0)
 		rc = hl_store_head(st, l->line_id, l->peer->key.ed, &l->peer_seq, l->peer_hash);
+	if (rc == 0)
+		rc = load_peer_link(l);
 	if (rc < 0)
 		return rc;
 	l->own_durable = l->own_seq;
@@ -53,6 +75,8 @@ static int load_heads(hl_line *l)
 	if (rc < 0)
 		return rc;
 	rc = hl_store_get_stopped(st, l->line_id, l->stopped_reason, sizeof l->stopped_reason);
+	if (rc == 0)
+		rc = hl_store_draft_count(st, l->line_id, &l->drafts);
 	if (rc < 0)
 		return rc;
 	l->stopped = l->stopped_reason[0] != 0;
@@ -78,6 +102,14 @@ int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, 
 		snprintf(err, errlen, "peer %s: cannot read line state: %s", peer->name, hl_strerror(rc));
 		return rc;
 	}
+	/* Restarted or re-added by a reload: the store is the one the peer
+	 * confirmed in this run (only this daemon writes it), so that holds. */
+	for (int i = 0; i < d->n_lines; i++) {
+		const hl_line *o = &d->lines[i];
+		if (o != l && o->retired && o->confirmed && memcmp(o->line_id, l->line_id, 32) == 0)
+			l->confirmed = 1;
+	}
+	l->drain_retry = l->confirmed && l->drafts;
 	return hl_path_init_all(l, err, errlen);
 }
 
@@ -151,7 +183,13 @@ void hl_line_pump(hl_line *l)
 static void stop_line(hl_line *l, const char *reason)
 {
 	l->stopped = 1;
-	snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s", reason);
+	/* What an operator queued stays unsigned, and the reason says so. */
+	if (l->drafts)
+		snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s; %llu queued entr%s held, "
+			 "not signed", reason, (unsigned long long)l->drafts, l->drafts == 1 ? "y" : "ies");
+	else
+		snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s", reason);
+	reason = l->stopped_reason;
 	hl_log(HL_LOG_ERR, "%s: line stopped: %s", l->peer->name, reason);
 	hl_supervise_alarm(l, HL_ALARM_EQUIVOCATION, -1, 1, reason);
 	l->stop_unsaved = 1;
@@ -220,6 +258,9 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	}
 	s->hello_rx = 1;
 	s->send_next = h.your_seq + 1;
+	/* Our store holds all the peer holds of ours: signing may start (and
+	 * the drafts queued until now are signed first). */
+	hl_line_confirm(l, h.your_seq);
 	/* Re-receipt what we hold, so a receipt lost in a crash is replaced. */
 	if (l->peer_durable > 0)
 		l->need_receipt = 1;
@@ -355,6 +396,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		.peer_author = l->peer->key.ed,
 		.peer_head_seq = l->peer_seq,
 		.peer_head_hash = l->peer_hash,
+		.peer_head_link = l->peer_link,
 		.peer_hash_at = view_peer_hash,
 		.own_hash_at = view_own_hash,
 		.ctx = l,
@@ -404,6 +446,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	if (rc == 0) {
 		l->peer_seq = e.seq;
 		memcpy(l->peer_hash, hash, 32);
+		l->peer_link = e.peer_seq;
 		l->need_receipt = 1;
 		rc = hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
 	}
@@ -576,6 +619,8 @@ void hl_line_reload(hl_line *l)
 		l->receipt_unsaved = 0;
 	l->need_receipt = 0;
 	l->watch_ready = 0; /* the lost turn's watch rows went with it */
+	/* Drafts the lost turn signed are back in the outbox, unsigned. */
+	l->drain_retry = l->confirmed && l->drafts;
 	/* The sessions stay up: the peer's entries of the lost turn are asked
 	 * for again once the store may take them (hl_line_store_retry). */
 	l->want_resend = 1;
@@ -628,64 +673,4 @@ const char *hl_line_state(const hl_line *l)
 		if (l->paths[i].session || l->paths[i].dialing)
 			return "connecting";
 	return "down";
-}
-
-int hl_line_submit(hl_line *l, const hl_line_draft *dr, uint64_t *seq, uint8_t hash[32])
-{
-	*seq = 0;
-	if (l->stopped)
-		return HL_ERR_STOPPED;
-	hl_entry e;
-	memset(&e, 0, sizeof e);
-	e.version = HL_ENTRY_VERSION;
-	e.kind = dr->kind;
-	e.precedence = dr->precedence;
-	e.flags = dr->flags;
-	memcpy(e.line_id, l->line_id, 32);
-	memcpy(e.author, l->d->id->pub.ed, 32);
-	e.seq = l->own_seq + 1;
-	memcpy(e.prev, l->own_seq ? l->own_hash : zero32, 32);
-	e.peer_seq = l->peer_seq;
-	memcpy(e.peer_hash, l->peer_seq ? l->peer_hash : zero32, 32);
-	e.time_ms = hl_wall_ms();
-	snprintf(e.operator_name, sizeof e.operator_name, "%s", dr->operator_name ? dr->operator_name : "");
-	snprintf(e.lang, sizeof e.lang, "%s", dr->lang);
-	e.body = dr->body;
-	e.body_len = (uint32_t)dr->body_len;
-	if (dr->nrefs > HL_MAX_REFS)
-		return HL_ERR_TOOBIG;
-	e.nrefs = dr->nrefs;
-	for (unsigned i = 0; i < dr->nrefs; i++)
-		memcpy(e.refs[i], dr->refs[i], 32);
-	if (dr->body_len > HL_MAX_BODY)
-		return HL_ERR_TOOBIG;
-	int rc = hl_entry_check_fields(&e);
-	if (rc < 0)
-		return rc;
-	/* A lost turn signs nothing: its seq would be signed again after it. */
-	rc = hl_daemon_tx(l->d);
-	if (rc < 0)
-		return rc;
-	rc = hl_entry_sign(&e, l->d->id);
-	if (rc < 0)
-		return rc;
-	hl_buf enc;
-	hl_buf_init(&enc, HL_MAX_ENTRY);
-	rc = hl_entry_encode(&e, &enc);
-	if (rc == 0) {
-		hl_entry_hash(enc.p, enc.len, hash);
-		hl_store_entry se = {
-			.line_id = l->line_id, .author = e.author, .seq = e.seq, .hash = hash,
-			.kind = e.kind, .precedence = e.precedence, .flags = e.flags,
-			.time_ms = e.time_ms, .stored_ms = e.time_ms, .enc = enc.p, .enc_len = enc.len,
-		};
-		rc = hl_store_put_entry(l->d->store, &se);
-	}
-	hl_buf_free(&enc);
-	if (rc < 0)
-		return rc;
-	l->own_seq = e.seq;
-	memcpy(l->own_hash, hash, 32);
-	*seq = e.seq;
-	return hl_line_entry_stored(l, &e, hash, e.time_ms, 1);
 }

@@ -129,7 +129,9 @@ void hl_linktest_tick(hl_line *l, uint64_t now)
 	}
 	if (!l->next_test_ms)
 		l->next_test_ms = now + cfg->test_interval_ms;
-	if (now >= l->next_test_ms && !l->stopped) {
+	/* Due while the record is unconfirmed: it waits (nothing may be signed
+	 * yet) and goes at the first tick after the confirming HELLO. */
+	if (now >= l->next_test_ms && !l->stopped && l->confirmed) {
 		l->next_test_ms = now + cfg->test_interval_ms;
 		if (!l->test_seq && hl_linktest_start(l, NULL) < 0)
 			hl_log(HL_LOG_ERR, "%s: cannot send the scheduled link test", l->peer->name);

@@ -401,6 +401,7 @@ static void on_tick(uv_timer_t *t)
 	hl_linktest_tick(l, now);
 	hl_blob_tick(l, now);
 	hl_line_store_retry(l);
+	hl_line_drain_tick(l);
 	if (!l->d->stopping)
 		hl_supervise_tick(l, now);
 	if (!l->session && !l->stopped)

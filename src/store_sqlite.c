@@ -20,8 +20,9 @@
  * by hash alone on a hot path (entries are found by line, author and seq,
  * and a reference carries the seq with the hash), and BLAKE2b-256 does not
  * collide. A store made by 1 or 2 keeps its index: it costs only speed, so
- * the migration to 3 changes nothing but the mark. */
-#define SCHEMA_VERSION   4
+ * the migration to 3 changes nothing but the mark. 4: the watch, blobs and
+ * notes. 5: the outbox (store_sqlite_outbox.c). */
+#define SCHEMA_VERSION   5
 /* 0x484c4e31, "HLN1": tells a hotline database from any other SQLite file.
  * Decimal because it is pasted into a PRAGMA, which takes no parameters. */
 #define APPLICATION_ID   1212960305
@@ -77,10 +78,12 @@ static const char schema_v2_sql[] =
 	" WHERE cleared_ms IS NULL;"
 	"CREATE INDEX IF NOT EXISTS alarms_line_time ON alarms(line, since_ms);";
 
-/* Version 4 (the watch): each module's own tables, defined beside its
- * statements (store_sqlite_watch.c, _blobs.c, _notes.c); IF NOT EXISTS, so
- * creation and the migration from 1, 2 or 3 are the same statements. */
-static const char *const schema_v4_sql[] = { hl_sq_watch_sql, hl_sq_blobs_sql, hl_sq_notes_sql };
+/* Versions 4 (the watch) and 5 (the outbox): each module's own tables,
+ * defined beside its statements (store_sqlite_watch.c, _blobs.c, _notes.c,
+ * _outbox.c); IF NOT EXISTS, so creation and the migration from any older
+ * version are the same statements. */
+static const char *const schema_v4_sql[] = { hl_sq_watch_sql, hl_sq_blobs_sql, hl_sq_notes_sql,
+					     hl_sq_outbox_sql };
 
 /* Written last, in the same transaction as the tables they vouch for. */
 static const char schema_marks_sql[] =

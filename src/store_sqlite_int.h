@@ -20,15 +20,17 @@ typedef struct hl_store_ckpt hl_store_ckpt;
 
 /* Statements of the modules added with schema 4, prepared on first use and
  * kept until close; each module owns a range of slots. */
-#define HL_SQ_LAZY_MAX    48
+#define HL_SQ_LAZY_MAX    56
 #define HL_SQ_SLOT_WATCH  0   /* 0..15  store_sqlite_watch.c */
 #define HL_SQ_SLOT_BLOBS  16  /* 16..31 store_sqlite_blobs.c */
 #define HL_SQ_SLOT_NOTES  32  /* 32..47 store_sqlite_notes.c */
+#define HL_SQ_SLOT_OUTBOX 48  /* 48..55 store_sqlite_outbox.c */
 
-/* Each module's schema-4 tables: CREATE ... IF NOT EXISTS statements. */
+/* Each module's tables (schema 4, the outbox 5): CREATE ... IF NOT EXISTS. */
 extern const char hl_sq_watch_sql[];
 extern const char hl_sq_blobs_sql[];
 extern const char hl_sq_notes_sql[];
+extern const char hl_sq_outbox_sql[];
 
 struct hl_store {
 	sqlite3 *db;

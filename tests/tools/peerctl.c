@@ -429,7 +429,7 @@ static int usage(void)
 	      "       peerctl garbage ADDR --bytes N [--seed S] [--framed | --zero-frame | --stall]\n"
 	      "       peerctl act ADDR --key KEYFILE --peer PUB88 [--psk FILE] [--hello MODE] ACTION...\n"
 	      "  actions: send-valid TEXT, equivocate TEXT, bad-sig, bad-prev, bad-seq, bad-peerhash,\n"
-	      "           wrong-line, max-frame, receipt-head, receipt-fork, receipt-beyond,\n"
+	      "           wrong-line, xlink-back, max-frame, receipt-head, receipt-fork, receipt-beyond,\n"
 	      "           clock-offset MS, expect-receipt SEQ, expect-want SEQ, expect-close, ping,\n"
 	      "           idle SECONDS, wait-entry\n"
 	      "  attachments: announce SIZE (a signed entry naming fresh content), chunk OFF LEN,\n"

@@ -254,7 +254,7 @@ static void test_migration_from_1(void **state)
 
 	/* make it a version 1 file: no event or alarm tables */
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE events; DROP TABLE alarms;"
 				      "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -270,16 +270,16 @@ static void test_migration_from_1(void **state)
 	f->st = NULL;
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				 " ('events_line_time', 'alarms_open', 'alarms_line_time')"), 3);
 	/* a newer version is still refused */
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=5", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=6", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), HL_ERR_STORE);
 	assert_non_null(strstr(err, "newer"));
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=4", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=5", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), 0);
 }

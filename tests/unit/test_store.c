@@ -134,7 +134,7 @@ static void test_open_wal_mode_0600(void **state)
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM entries"), 1);
 	/* Schema 3: entries are indexed by (line, author, seq) only; a
 	 * per-entry random index page on hash was a third of the write cost. */
@@ -656,11 +656,11 @@ static void test_reopen_version_check(void **state)
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f), 0);
-	/* Migrated from 1 to 4; what it held is still there, and 4's tables exist. */
+	/* Migrated from 1 to 5; what it held is still there, and 4's and 5's tables exist. */
 	db = raw_open(f->path);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
-				 " ('watch', 'checkins', 'blobs', 'blob_chunks', 'translations')"), 5);
+				 " ('watch', 'checkins', 'blobs', 'blob_chunks', 'translations', 'outbox')"), 6);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_count(f->st, f->line, f->alice, &n), 0);
 	assert_int_equal(n, 1);
