@@ -56,7 +56,7 @@ static int load_heads(hl_line *l)
 	if (rc < 0)
 		return rc;
 	l->stopped = l->stopped_reason[0] != 0;
-	return hl_store_get_tai64n(st, l->peer->key.x, l->last_tai64n);
+	return 0;
 }
 
 int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen)
@@ -74,6 +74,8 @@ int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, 
 		l->has_psk = 1;
 	}
 	int rc = load_heads(l);
+	if (rc == 0)
+		rc = hl_line_clock_load(l, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "peer %s: cannot read line state: %s", peer->name, hl_strerror(rc));
 		return rc;
@@ -97,6 +99,9 @@ void hl_line_close(hl_line *l)
 int hl_line_hello(hl_line *l, hl_session *s)
 {
 	hl_hello h;
+	if (s->hello_tx)
+		return 0; /* a window session sent it before it was confirmed */
+	s->hello_tx = 1;
 	memset(&h, 0, sizeof h);
 	h.role = s->initiator ? 0 : 1;
 	h.my_seq = l->own_durable;
@@ -493,7 +498,7 @@ void hl_line_committed(hl_line *l)
 
 void hl_line_reload(hl_line *l)
 {
-	if (load_heads(l) < 0)
+	if (load_heads(l) < 0 || hl_line_clock_load(l, 1) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
 	l->need_receipt = 0;
 	l->watch_ready = 0; /* the lost turn's watch rows went with it */
