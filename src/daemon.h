@@ -12,6 +12,7 @@
 #include "config.h"
 #include "entry.h"
 #include "form.h"
+#include "hsfresh.h"
 #include "keys.h"
 #include "noise.h"
 #include "ratelimit.h"
@@ -39,6 +40,12 @@ struct hl_session {
 	hl_noise_cipher tx, rx;
 	uint8_t hs_hash[64];
 	uint8_t tai64n[12];      /* responder: timestamp of msg 1, saved on success */
+	/* Responder: msg 1 passed by the window (hsfresh.h), not by being newer.
+	 * A replay could do that, so the session is used only once a transport
+	 * message from the initiator decrypts (only the holder of its ephemeral
+	 * key can seal one); until then it counts as half-open. */
+	int confirm_pending;
+	int hello_tx;            /* our HELLO sent on it */
 	hl_framer framer;
 	hl_buf out;              /* plaintext records waiting to be sealed */
 	size_t write_pending;    /* bytes handed to libuv, not yet written */
@@ -75,6 +82,8 @@ typedef struct {
 	uint64_t down_since_ms;  /* no session since (0 while up) */
 	uint64_t last_fail_ms;   /* an established session last died then, 0 never */
 	uint64_t last_rtt_event_ms;
+	uint64_t rekey_retry_ms; /* a failed rekey is dialled again from then */
+	unsigned rekey_backoff_ms; /* the next failed rekey's delay, 0 none failed */
 } hl_path;
 
 struct hl_line {
@@ -98,7 +107,11 @@ struct hl_line {
 	uint64_t drafts;         /* in the outbox, unsigned, in the open transaction too */
 	int drain_retry;         /* drafts to sign from the tick (after a failed commit, a reload) */
 	int need_receipt;        /* entries stored in this turn: receipt after commit */
-	uint8_t last_tai64n[12]; /* newest accepted handshake message 1 */
+	/* Freshness of the peer's handshakes (line_clock.c): the newest
+	 * accepted (in the store) and those seen within the window. */
+	hl_hsfresh hsfresh;
+	int hs_resave;           /* newest not (or no longer) in the store */
+	uint64_t clock_high_ms;  /* latest wall time our clock read or recorded */
 	hl_session *session;     /* the active session: our entries go here */
 	/* Configured paths, then slots for sessions from unlisted sources (a
 	 * peer behind NAT): those cannot be paired with our own dials. */
@@ -135,7 +148,6 @@ struct hl_line {
 	 * forget them (hl_line_reload keeps them, hl_line_store_retry writes
 	 * them again, hl_line_committed clears these marks). */
 	int stop_unsaved;        /* the stop (stopped_reason) */
-	int tai_unsaved;         /* last_tai64n */
 	int receipt_unsaved;     /* receipt_enc, the peer's receipt for receipted_seq */
 	uint8_t receipt_enc[HL_RECEIPT_LEN];
 	uint8_t *conflict_enc;   /* the equivocation's second entry, until durable */
@@ -270,6 +282,28 @@ void hl_supervise_tick(hl_line *l, uint64_t now);
 void hl_supervise_event(hl_line *l, int kind, int path, double value, const char *text);
 /* Raises or clears an alarm of the line. */
 void hl_supervise_alarm(hl_line *l, int kind, int path, int on, const char *text);
+
+/* line_clock.c: the freshness of the peer's handshakes, clock steps */
+/* The window: a message 1 not newer than the newest accepted is accepted
+ * if dated within ±this of our clock and not seen before. */
+uint64_t hl_line_hs_window_ms(const hl_line *l);
+/* Reads the newest accepted timestamp (and, when not a reload, the newest
+ * time of our record) from the store; a reload never lowers it. */
+int hl_line_clock_load(hl_line *l, int reload);
+/* May message 1 (timestamp ts, initiator ephemeral eph, from addr) open a
+ * session? 0 yes, with *confirm 1 when only the window let it in (the
+ * session then waits for the initiator's first transport message);
+ * HL_ERR_REPLAY refused, and logged why. */
+int hl_line_hs_check(hl_line *l, const char *addr, const uint8_t ts[12], const uint8_t eph[32],
+		     int *confirm);
+/* Message 2 went out: remember message 1, store the newest. */
+void hl_line_hs_accepted(hl_line *l, const uint8_t ts[12], const uint8_t eph[32]);
+/* A window session proved itself: a peer clock that went back past the
+ * window raises the clock-step alarm and records the event. */
+void hl_line_hs_confirmed(hl_line *l, const uint8_t ts[12]);
+/* From the tick: clears the clock-step alarm, watches our own clock
+ * (local-clock-step), stores again what a failed commit lost. */
+void hl_line_clock_tick(hl_line *l, uint64_t now, uint64_t wall);
 
 /* line.c */
 int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen);

@@ -80,7 +80,7 @@ static int load_heads(hl_line *l)
 	if (rc < 0)
 		return rc;
 	l->stopped = l->stopped_reason[0] != 0;
-	return hl_store_get_tai64n(st, l->peer->key.x, l->last_tai64n);
+	return 0;
 }
 
 int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen)
@@ -98,6 +98,8 @@ int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, 
 		l->has_psk = 1;
 	}
 	int rc = load_heads(l);
+	if (rc == 0)
+		rc = hl_line_clock_load(l, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "peer %s: cannot read line state: %s", peer->name, hl_strerror(rc));
 		return rc;
@@ -131,6 +133,9 @@ void hl_line_close(hl_line *l)
 int hl_line_hello(hl_line *l, hl_session *s)
 {
 	hl_hello h;
+	if (s->hello_tx)
+		return 0; /* a window session sent it before it was confirmed */
+	s->hello_tx = 1;
 	memset(&h, 0, sizeof h);
 	h.role = s->initiator ? 0 : 1;
 	h.my_seq = l->own_durable;
@@ -584,7 +589,7 @@ void hl_line_committed(hl_line *l)
 {
 	l->own_durable = l->own_seq;
 	l->peer_durable = l->peer_seq;
-	l->stop_unsaved = l->tai_unsaved = l->receipt_unsaved = 0;
+	l->stop_unsaved = l->receipt_unsaved = 0;
 	free(l->conflict_enc);
 	l->conflict_enc = NULL;
 	flush_receipt(l);
@@ -594,24 +599,18 @@ void hl_line_committed(hl_line *l)
 void hl_line_reload(hl_line *l)
 {
 	/* What this process knows for certain and wrote in the lost turn
-	 * outlives it: a stop, the newest handshake timestamp (replay), the
-	 * peer's newest receipt. The heads come back from the store. */
+	 * outlives it: a stop, the peer's newest receipt, and (line_clock.c)
+	 * the newest handshake timestamps. The heads come back from the store. */
 	int stopped = l->stopped;
 	char reason[sizeof l->stopped_reason];
-	uint8_t tai[12];
 	uint64_t receipted = l->receipted_seq;
 	memcpy(reason, l->stopped_reason, sizeof reason);
-	memcpy(tai, l->last_tai64n, sizeof tai);
-	if (load_heads(l) < 0)
+	if (load_heads(l) < 0 || hl_line_clock_load(l, 1) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
 	if (stopped && !l->stopped) {
 		l->stopped = 1;
 		memcpy(l->stopped_reason, reason, sizeof reason);
 		l->stop_unsaved = 1;
-	}
-	if (memcmp(tai, l->last_tai64n, sizeof tai) > 0) {
-		memcpy(l->last_tai64n, tai, sizeof tai);
-		l->tai_unsaved = 1;
 	}
 	if (receipted > l->receipted_seq && l->receipt_unsaved)
 		l->receipted_seq = receipted;
@@ -631,7 +630,7 @@ void hl_line_reload(hl_line *l)
 static void resave(hl_line *l)
 {
 	hl_store *st = l->d->store;
-	if (!(l->stop_unsaved || l->tai_unsaved || l->receipt_unsaved || l->conflict_enc) ||
+	if (!(l->stop_unsaved || l->receipt_unsaved || l->conflict_enc) ||
 	    hl_daemon_tx(l->d) < 0)
 		return;
 	int rc = 0;
@@ -640,8 +639,6 @@ static void resave(hl_line *l)
 					   l->conflict_enc, l->conflict_len);
 	if (rc == 0 && l->stop_unsaved)
 		rc = hl_store_set_stopped(st, l->line_id, l->stopped_reason);
-	if (rc == 0 && l->tai_unsaved)
-		rc = hl_store_set_tai64n(st, l->peer->key.x, l->last_tai64n);
 	if (rc == 0 && l->receipt_unsaved)
 		rc = hl_store_put_receipt(st, l->line_id, l->peer->key.ed, l->receipted_seq,
 					  l->receipt_enc, HL_RECEIPT_LEN);

@@ -21,7 +21,8 @@
  * and a reference carries the seq with the hash), and BLAKE2b-256 does not
  * collide. A store made by 1 or 2 keeps its index: it costs only speed, so
  * the migration to 3 changes nothing but the mark. 4: the watch, blobs and
- * notes. 5: the outbox (store_sqlite_outbox.c). */
+ * notes. 5: the outbox (store_sqlite_outbox.c) and handshake_window (H12:
+ * message 1s accepted within the window around our clock). */
 #define SCHEMA_VERSION   5
 /* 0x484c4e31, "HLN1": tells a hotline database from any other SQLite file.
  * Decimal because it is pasted into a PRAGMA, which takes no parameters. */
@@ -85,6 +86,14 @@ static const char schema_v2_sql[] =
 static const char *const schema_v4_sql[] = { hl_sq_watch_sql, hl_sq_blobs_sql, hl_sq_notes_sql,
 					     hl_sq_outbox_sql };
 
+/* Version 5: per peer, the newest message 1 timestamp accepted within the
+ * window around our clock (line_clock.c): after a restart the window admits
+ * only later ones, as which ones it saw is not kept. IF NOT EXISTS:
+ * creation and the migration from 1..4 are the same statement. */
+static const char schema_v5_sql[] =
+	"CREATE TABLE IF NOT EXISTS handshake_window(" BLOB_N("peer_x", 32) " PRIMARY KEY,"
+	BLOB_N("tai64n", 12) ") WITHOUT ROWID;";
+
 /* Written last, in the same transaction as the tables they vouch for. */
 static const char schema_marks_sql[] =
 	"PRAGMA application_id=" STR(APPLICATION_ID) ";"
@@ -127,12 +136,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " ON CONFLICT(peer_x) DO UPDATE SET tai64n=excluded.tai64n"
 		       " WHERE excluded.tai64n>handshakes.tai64n",
 	[ST_TAI_GET] = "SELECT tai64n FROM handshakes WHERE peer_x=?1",
+	[ST_TAIWIN_SET] = "INSERT INTO handshake_window(peer_x, tai64n) VALUES(?1, ?2)"
+			  " ON CONFLICT(peer_x) DO UPDATE SET tai64n=excluded.tai64n"
+			  " WHERE excluded.tai64n>handshake_window.tai64n",
+	[ST_TAIWIN_GET] = "SELECT tai64n FROM handshake_window WHERE peer_x=?1",
 	[ST_EVENT_PUT] = "INSERT INTO events(line, time_ms, kind, path, value, text)"
 			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	/* Both terms of the OR use events_line_time; kinds 0 selects all. */
 	[ST_EVENT_WALK] = "SELECT line, time_ms, kind, path, value, text FROM events"
 			  " WHERE (line=?1 OR line IS NULL) AND time_ms>=?2 AND time_ms<?3"
 			  " AND (?4=0 OR ((1<<kind) & ?4)!=0) ORDER BY time_ms, id",
+	/* Two lookups at the end of events_line_time; max() of a NULL is NULL. */
+	[ST_EVENT_NEWEST] = "SELECT max(coalesce((SELECT max(time_ms) FROM events WHERE line=?1), 0),"
+			    " coalesce((SELECT max(time_ms) FROM events WHERE line IS NULL), 0))",
 	/* DO NOTHING covers only the uniqueness of open alarms, not the CHECKs. */
 	[ST_ALARM_OPEN] = "INSERT INTO alarms(line, kind, path, since_ms, text)"
 			  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -313,6 +329,8 @@ static int create_schema(sqlite3 *db, char *err, size_t errlen)
 		if (sqlite3_exec(db, schema_v4_sql[i], NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	}
+	if (ver < SCHEMA_VERSION && sqlite3_exec(db, schema_v5_sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
 	if (ver < SCHEMA_VERSION && sqlite3_exec(db, schema_marks_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

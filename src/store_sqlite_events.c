@@ -138,6 +138,26 @@ int hl_store_walk_events(hl_store *st, const uint8_t *line_id, uint64_t since_ms
 	return rc;
 }
 
+int hl_store_events_newest(hl_store *st, const uint8_t *line_id, uint64_t *ms)
+{
+	sqlite3_stmt *s;
+	int rc = HL_ERR_STORE;
+
+	if (ms)
+		*ms = 0;
+	if (!st || !line_id || !ms)
+		return HL_ERR_INVAL;
+	s = st->stmt[ST_EVENT_NEWEST];
+	if (sqlite3_bind_blob(s, 1, line_id, 32, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		sqlite3_int64 t = sqlite3_column_int64(s, 0);
+		*ms = t > 0 ? (uint64_t)t : 0;
+		rc = 0;
+	}
+	hl_sq_done(s);
+	return rc;
+}
+
 static int alarm_key_ok(const uint8_t *line_id, int kind, int path)
 {
 	return line_id && kind_ok(kind) && path_ok(path);

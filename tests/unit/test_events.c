@@ -132,6 +132,29 @@ static void test_events_order_and_filter(void **state)
 	assert_int_equal(s.n, 2);
 }
 
+/* The newest time the record holds, of a line's events or the station's:
+ * what the local clock-step check compares our clock with. */
+static void test_events_newest(void **state)
+{
+	fixture *f = *state;
+	uint64_t ms = 1;
+
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(hl_events_record(f->st, NULL, 5000, HL_EV_START, -1, 0, NULL), 0);
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 5000);
+	assert_int_equal(hl_events_record(f->st, f->line, 9000, HL_EV_RTT, 0, 3, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, f->line, 7000, HL_EV_LINE_UP, 0, 0, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, f->other, 99000, HL_EV_LINE_UP, 0, 0, NULL), 0);
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 9000);
+	assert_int_equal(hl_events_record(f->st, NULL, 12000, HL_EV_STOP, -1, 0, NULL), 0);
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 12000);
+	assert_int_equal(hl_store_events_newest(f->st, NULL, &ms), HL_ERR_INVAL);
+}
+
 static int nested(void *ctx, const hl_store_event *ev)
 {
 	fixture *f = ctx;
@@ -289,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_events_order_and_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alarm_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_1, setup, teardown),
 	};
