@@ -48,10 +48,12 @@ Q :=
 msg :=
 endif
 
-MAINS := src/hotline.c src/hotlined.c
-CMD_SRCS := $(wildcard src/cmd_*.c)
-CURSES_SRCS := src/console_view.c
-LIB_SRCS := $(filter-out $(MAINS) $(CMD_SRCS) $(CURSES_SRCS),$(wildcard src/*.c))
+# src/ is one folder per layer (docs/ARCHITECTURE.md, src/LAYERS); objects
+# keep the folder: build/obj/LAYER/NAME.o, which check-layers reads.
+MAINS := src/cli/hotline.c src/daemon/hotlined.c
+CMD_SRCS := $(wildcard src/cli/cmd_*.c)
+CURSES_SRCS := src/console/console_view.c
+LIB_SRCS := $(filter-out $(MAINS) $(CMD_SRCS) $(CURSES_SRCS),$(wildcard src/*/*.c))
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 CMD_OBJS := $(CMD_SRCS:src/%.c=$(BUILD)/obj/%.o)
 CURSES_OBJS := $(CURSES_SRCS:src/%.c=$(BUILD)/obj/%.o)
@@ -68,17 +70,17 @@ all: $(BUILD)/hotline $(BUILD)/hotlined
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -c -o $@ $<
 
-$(CURSES_OBJS) $(BUILD)/obj/cmd_console.o: HL_CFLAGS += $(CURSES_CFLAGS)
+$(CURSES_OBJS) $(BUILD)/obj/cli/cmd_console.o: HL_CFLAGS += $(CURSES_CFLAGS)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/hotline: $(BUILD)/obj/hotline.o $(CMD_OBJS) $(CURSES_OBJS) $(LIB)
-	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/obj/hotline.o $(CMD_OBJS) $(CURSES_OBJS) $(LIB) $(PKG_LIBS) $(CURSES_LIBS)
+$(BUILD)/hotline: $(BUILD)/obj/cli/hotline.o $(CMD_OBJS) $(CURSES_OBJS) $(LIB)
+	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $(BUILD)/obj/cli/hotline.o $(CMD_OBJS) $(CURSES_OBJS) $(LIB) $(PKG_LIBS) $(CURSES_LIBS)
 
-$(BUILD)/hotlined: $(BUILD)/obj/hotlined.o $(LIB)
+$(BUILD)/hotlined: $(BUILD)/obj/daemon/hotlined.o $(LIB)
 	$(call msg,LD,$@)$(CC) $(HL_LDFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
@@ -132,8 +134,8 @@ DATADIR ?= $(DATAROOTDIR)/hotline
 DOCDIR ?= $(DATAROOTDIR)/doc/hotline
 # The daemon's default FormsDir is $(DATADIR)/forms, compiled into config.o;
 # the stamp rebuilds it when DATADIR changes (build and install must agree).
-$(BUILD)/obj/config.o: HL_CFLAGS += -DHL_DATADIR='"$(DATADIR)"'
-$(BUILD)/obj/config.o: $(BUILD)/datadir.stamp
+$(BUILD)/obj/config/config.o: HL_CFLAGS += -DHL_DATADIR='"$(DATADIR)"'
+$(BUILD)/obj/config/config.o: $(BUILD)/datadir.stamp
 $(BUILD)/datadir.stamp: FORCE
 	@mkdir -p $(BUILD) && echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' >$@
 FORCE:
@@ -186,7 +188,7 @@ clean:
 
 .PHONY: all tests check check-asan demo install clean FORCE
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d)
 
 # ---- Fuzzing: libFuzzer targets tests/fuzz/fuzz_*.c, built with clang ----
 # `make fuzz FUZZ_SECONDS=N` (default 60) builds every target into

@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "keys.h"
-#include "noise.h"
-#include "wire.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "crypto/noise.h"
+#include "record/wire.h"
 
 #define MAX_KEYS 48       /* one handshake in flight per key; the daemon allows 64 half-open */
 #define MSG1_MAX 128      /* IK message 1 with a 12-byte timestamp is 108 bytes */

@@ -10,10 +10,10 @@
 #include <sodium.h>
 #include <time.h>
 
-#include "entry.h"
-#include "err.h"
-#include "keys.h"
-#include "store.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "store/store.h"
 
 #define BATCH 20000u /* entries per transaction: one fsync each */
 

@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_fastjson.h"
-#include "api_request.h"
-#include "attach.h"
-#include "entry.h"
-#include "entryref.h"
-#include "err.h"
-#include "limits.h"
-#include "text.h"
-#include "transcript.h"
+#include "api/api_fastjson.h"
+#include "api/api_request.h"
+#include "record/attach.h"
+#include "record/entry.h"
+#include "record/entryref.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "util/text.h"
+#include "record/transcript.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

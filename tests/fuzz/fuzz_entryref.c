@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entryref.h"
-#include "err.h"
+#include "record/entryref.h"
+#include "util/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "form.h"
-#include "limits.h"
-#include "text.h"
+#include "util/err.h"
+#include "config/form.h"
+#include "util/limits.h"
+#include "util/text.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

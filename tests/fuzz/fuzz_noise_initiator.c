@@ -1,5 +1,5 @@
 /* fuzz_noise_initiator.c — libFuzzer target: an initiator with fixed keys
- * writes handshake message 1 (as src/session.c's on_connect does) and reads
+ * writes handshake message 1 (as src/line/session.c's on_connect does) and reads
  * the input as message 2, for Noise_IK and Noise_IKpsk2 over "hotline/1". */
 #include <sodium.h>
 #include <stdint.h>
@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "limits.h"
-#include "noise.h"
-#include "wire.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "crypto/noise.h"
+#include "record/wire.h"
 
 #include "fuzz_noise_keys.h"
 

@@ -1,5 +1,5 @@
 /* fuzz_noise_responder.c — libFuzzer target: a responder with a fixed static
- * key reads the input as handshake message 1, as src/session.c's
+ * key reads the input as handshake message 1, as src/line/session.c's
  * responder_msg1 does (Noise_IK, then Noise_IKpsk2, both over prologue
  * "hotline/1"); an accepted message is answered and split into transport keys. */
 #include <sodium.h>
@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "limits.h"
-#include "noise.h"
-#include "wire.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "crypto/noise.h"
+#include "record/wire.h"
 
 #include "fuzz_noise_keys.h"
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
-#include "err.h"
+#include "record/entry.h"
+#include "util/err.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

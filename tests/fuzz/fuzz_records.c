@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "entry.h"
-#include "err.h"
-#include "limits.h"
-#include "wire.h"
+#include "util/buf.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "record/wire.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

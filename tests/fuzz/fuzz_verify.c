@@ -21,10 +21,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "transcript.h"
-#include "verify.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "record/transcript.h"
+#include "record/verify.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

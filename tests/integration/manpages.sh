@@ -2,7 +2,7 @@
 # manpages.sh — the manual pages: each passes mandoc's lint and renders
 # without groff warnings, and none has drifted from the code: hotline.1 holds
 # every subcommand and option `hotline --help` prints, hotline.conf.5 every
-# key src/config.c accepts, and neither documents one that does not exist.
+# key src/config/config.c accepts, and neither documents one that does not exist.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
@@ -132,10 +132,10 @@ else
 	fail "drift: options of hotline SUB --help missing from hotline.1:$missing"
 fi
 
-# ---- hotline.conf.5 against src/config.c ----
+# ---- hotline.conf.5 against src/config/config.c ----
 # The key table: [K_X] = { "Name", SEC_STATION|SEC_PEER, repeatable }.
 sed -n 's/^[[:space:]]*\[K_[A-Z0-9_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*"\([A-Za-z]*\)",[[:space:]]*SEC_\([A-Z]*\),.*/\2 \1/p' \
-	src/config.c | sort -u >"$tmp/code_keys"
+	src/config/config.c | sort -u >"$tmp/code_keys"
 # Documented: the tag of each .TP under .SH [Station] / .SH [Peer NAME];
 # a tag may name several keys (".BR A ", " B").
 awk '/^\.SH \[Station\]/ { sec = "STATION"; next } /^\.SH \[Peer/ { sec = "PEER"; next }
@@ -149,19 +149,19 @@ awk '/^\.SH \[Station\]/ { sec = "STATION"; next } /^\.SH \[Peer/ { sec = "PEER"
 
 nk=$(wc -l <"$tmp/code_keys")
 if [ "$nk" -lt 20 ]; then
-	fail "drift: only $nk keys extracted from src/config.c's key table (has its shape changed?)"
+	fail "drift: only $nk keys extracted from src/config/config.c's key table (has its shape changed?)"
 else
 	missing=$(comm -23 "$tmp/code_keys" "$tmp/doc_keys" | awk '{ printf " [%s] %s", $1, $2 }')
 	if [ -z "$missing" ]; then
-		pass "drift: every key src/config.c accepts is in hotline.conf.5, in its section ($nk)"
+		pass "drift: every key src/config/config.c accepts is in hotline.conf.5, in its section ($nk)"
 	else
-		fail "drift: keys src/config.c accepts that hotline.conf.5 does not document:$missing"
+		fail "drift: keys src/config/config.c accepts that hotline.conf.5 does not document:$missing"
 	fi
 	extra=$(comm -13 "$tmp/code_keys" "$tmp/doc_keys" | awk '{ printf " [%s] %s", $1, $2 }')
 	if [ -z "$extra" ]; then
-		pass "drift: every key hotline.conf.5 documents is accepted by src/config.c ($(wc -l <"$tmp/doc_keys"))"
+		pass "drift: every key hotline.conf.5 documents is accepted by src/config/config.c ($(wc -l <"$tmp/doc_keys"))"
 	else
-		fail "drift: keys hotline.conf.5 documents that src/config.c does not accept:$extra"
+		fail "drift: keys hotline.conf.5 documents that src/config/config.c does not accept:$extra"
 	fi
 fi
 

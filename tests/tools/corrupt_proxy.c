@@ -16,7 +16,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define CHUNK 16384
 

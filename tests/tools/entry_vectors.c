@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "entry.h"
-#include "err.h"
-#include "text.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "util/text.h"
 
 /* Station A ("washington"): seed 00 01 .. 1f. Station B ("moscow"): seed
  * 20 21 .. 3f. The X25519 halves are fixed placeholder bytes (aa.., bb..),

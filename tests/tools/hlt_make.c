@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "entry.h"
-#include "err.h"
-#include "keys.h"
-#include "transcript.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "record/transcript.h"
 
 #define T0 1764205200000ull   /* 2025-11-27 01:00:00Z */
 #define FLUSH_AT (1u << 20)

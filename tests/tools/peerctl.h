@@ -8,14 +8,14 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "attach.h"
-#include "buf.h"
-#include "entry.h"
-#include "err.h"
-#include "keys.h"
-#include "limits.h"
-#include "noise.h"
-#include "wire.h"
+#include "record/attach.h"
+#include "util/buf.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "util/limits.h"
+#include "crypto/noise.h"
+#include "record/wire.h"
 
 #define DEFAULT_TIMEOUT_MS 8000  /* above the daemon's 5 s handshake deadline */
 #define MAX_TIMEOUT_MS 10000

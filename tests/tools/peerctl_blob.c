@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "util/text.h"
 
 enum { B_CHUNK, B_BAD_CHUNK, B_STRAY_CHUNK, B_SHORT_BLOB, B_CHUNK_FLOOD, B_SERVE,
        B_EXPECT_BLOB_WANT, B_WANT, B_WANT_UNKNOWN, B_WANT_FLOOD, B_SHORT_WANT, B_FETCH,

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ackstate.h"
-#include "entry.h"
+#include "record/ackstate.h"
+#include "record/entry.h"
 
 static void test_needed(void **state)
 {

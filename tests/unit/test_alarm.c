@@ -16,10 +16,10 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "alarm.h"
-#include "err.h"
-#include "events.h"
-#include "store.h"
+#include "line/alarm.h"
+#include "util/err.h"
+#include "line/events.h"
+#include "store/store.h"
 #include "testutil.h"
 
 typedef struct {

@@ -1,4 +1,4 @@
-/* test_api_request.c — the local API's request parser (src/api_request.c):
+/* test_api_request.c — the local API's request parser (src/api/api_request.c):
  * each command's fields and defaults, and the reply sentence of each refusal. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api_fastjson.h"
-#include "api_request.h"
-#include "entry.h"
-#include "err.h"
-#include "limits.h"
-#include "transcript.h"
+#include "api/api_fastjson.h"
+#include "api/api_request.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "record/transcript.h"
 
 static int parse(const char *line, hl_api_request *r, char *err)
 {

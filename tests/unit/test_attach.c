@@ -1,4 +1,4 @@
-/* test_attach.c — the attachment descriptor (src/attach.c): valid lines
+/* test_attach.c — the attachment descriptor (src/record/attach.c): valid lines
  * parse to their fields and format back to the same bytes; every other
  * spelling of the same meaning, and every malformed line, is refused; and an
  * entry flagged ATTACHMENT must carry one. */
@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attach.h"
-#include "entry.h"
-#include "err.h"
+#include "record/attach.h"
+#include "record/entry.h"
+#include "util/err.h"
 
 #define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

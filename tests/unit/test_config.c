@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "entry.h"
-#include "err.h"
-#include "keys.h"
+#include "config/config.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "crypto/keys.h"
 
 static char tmpdir[64];
 static char pk1[HL_PUBKEY_B64_LEN + 1], pk2[HL_PUBKEY_B64_LEN + 1];

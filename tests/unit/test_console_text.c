@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "console.h"
+#include "console/console.h"
 
 static int utf8_locale(void)
 {

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "deadline.h"
-#include "entry.h"
-#include "err.h"
+#include "config/deadline.h"
+#include "record/entry.h"
+#include "util/err.h"
 
 #define SEC 1000ull
 #define MIN 60000ull

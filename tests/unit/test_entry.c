@@ -1,5 +1,5 @@
 /* test_entry.c — entry and receipt encoding, strict decoding, signatures,
- * hashes and line id (src/entry.c, src/receipt.c), including hostile bytes. */
+ * hashes and line id (src/record/entry.c, src/record/receipt.c), including hostile bytes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
-#include "err.h"
-#include "text.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "util/text.h"
 
 /* Привет, Москва! Проверка линии. */
 static const char ru_body[] =

@@ -13,7 +13,7 @@
 #define ENTRY_VECTORS_NO_MAIN
 #include "../tools/entry_vectors.c"
 
-#include "rules.h"
+#include "record/rules.h"
 
 #define VECTORS_PATH "tests/vectors/entries.txt"
 #define FILE_MAX (64u * 1024u)

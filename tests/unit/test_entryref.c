@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "entryref.h"
-#include "err.h"
+#include "record/entryref.h"
+#include "util/err.h"
 
 static void test_accepts(void **state)
 {

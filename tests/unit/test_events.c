@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "events.h"
-#include "store.h"
+#include "util/err.h"
+#include "line/events.h"
+#include "store/store.h"
 #include "testutil.h"
 
 typedef struct {

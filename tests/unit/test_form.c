@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "form.h"
-#include "limits.h"
+#include "util/err.h"
+#include "config/form.h"
+#include "util/limits.h"
 #include "testutil.h"
-#include "text.h"
+#include "util/text.h"
 
 static const char *forms_dir(void)
 {

@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hsfresh.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "line/hsfresh.h"
 
 #define NOW 1800000000000ULL /* our wall clock, ms */
 #define WIN 61000ULL

@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "keys.h"
-#include "passphrase.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "crypto/passphrase.h"
 
 /* The cheapest parameters the reader accepts, to keep the tests quick. */
 #define OPS HL_KEYS_PWHASH_OPS_MIN

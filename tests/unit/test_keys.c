@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "keys.h"
+#include "util/err.h"
+#include "crypto/keys.h"
 
 /* Seed 00 01 .. 1f; the expected values were computed independently with
  * Python (hashlib.blake2b with key/person, and the `cryptography` package). */

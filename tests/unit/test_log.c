@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "log.h"
+#include "util/log.h"
 
 static void esc_is(const char *in, const char *want)
 {

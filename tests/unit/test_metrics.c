@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "metrics.h"
+#include "util/err.h"
+#include "daemon/metrics.h"
 #include "testutil.h"
 
 static const char STATUS[] =

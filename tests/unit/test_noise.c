@@ -1,8 +1,8 @@
 /* test_noise.c — hostile-input and state tests for the Noise engine: tampering, wrong keys,
  * small-order points, psk mismatch, nonce rules, turn and size limits, the IK(psk2) flows. */
-#include "err.h"
-#include "limits.h"
-#include "noise.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "crypto/noise.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

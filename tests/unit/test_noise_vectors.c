@@ -1,8 +1,8 @@
 /* test_noise_vectors.c — runs every Noise_*_25519_ChaChaPoly_BLAKE2b vector from the
  * cacophony/snow/noise-c JSON files through hl_noise, both sides, handshake and transport. */
-#include "err.h"
-#include "limits.h"
-#include "noise.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "crypto/noise.h"
 
 #include <glob.h>
 #include <jansson.h>

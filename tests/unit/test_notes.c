@@ -14,13 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api_fastjson.h"
-#include "api_request.h"
-#include "config.h"
-#include "entry.h"
-#include "err.h"
-#include "form.h"
-#include "store_notes.h"
+#include "api/api_fastjson.h"
+#include "api/api_request.h"
+#include "config/config.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "config/form.h"
+#include "store/store_notes.h"
 #include "testutil.h"
 
 static int parse(const char *line, hl_api_request *r, char *err)

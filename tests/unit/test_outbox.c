@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "limits.h"
-#include "store.h"
-#include "store_outbox.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "store/store.h"
+#include "store/store_outbox.h"
 #include "testutil.h"
 
 typedef struct {

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "util/ratelimit.h"
 
 static void addr_of(uint8_t a[16], unsigned n)
 {

@@ -1,6 +1,6 @@
 /* test_render.c — what the client shows people: peer text cleaned of control
  * characters (no terminal escapes), UTC times, exercise marking. */
-#include "render.h"
+#include "client/render.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "events.h"
-#include "report.h"
-#include "store.h"
+#include "util/err.h"
+#include "line/events.h"
+#include "station/report.h"
+#include "store/store.h"
 #include "testutil.h"
 
 #define T0 1800000000000ull

@@ -1,4 +1,4 @@
-/* test_rules.c — the receiving rules (src/rules.c) against a small in-memory
+/* test_rules.c — the receiving rules (src/record/rules.c) against a small in-memory
  * transcript: chain, author, line, signature, gap, prev, cross-link (exact,
  * never backwards), resend and equivocation. */
 #include <stdarg.h>
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
-#include "err.h"
-#include "rules.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "record/rules.h"
 
 #define MAXN 8
 

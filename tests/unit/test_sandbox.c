@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "sandbox.h"
+#include "daemon/sandbox.h"
 
 /* Child exit codes: 0 all passed, 10+n check n failed; SIGSYS if killed. */
 #define CHILD_CHECK(n, cond) do { if (!(cond)) _exit(10 + (n)); } while (0)

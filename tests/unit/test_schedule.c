@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
-#include "schedule.h"
+#include "util/err.h"
+#include "config/schedule.h"
 
 #define MIN 60000ull
 #define HOUR 3600000ull

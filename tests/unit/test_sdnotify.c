@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "sandbox.h"
-#include "sdnotify.h"
+#include "util/err.h"
+#include "daemon/sandbox.h"
+#include "daemon/sdnotify.h"
 #include "testutil.h"
 
 /* A listening datagram socket, as the service manager holds one. */

@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "limits.h"
-#include "store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/limits.h"
+#include "store/store.h"
 #include "testutil.h"
 
 typedef struct {

@@ -13,11 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "events.h"
-#include "report.h"
-#include "store.h"
-#include "svg.h"
+#include "util/err.h"
+#include "line/events.h"
+#include "station/report.h"
+#include "store/store.h"
+#include "client/svg.h"
 #include "testutil.h"
 
 #define T0 1800000000000ull

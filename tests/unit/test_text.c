@@ -1,5 +1,5 @@
 /* test_text.c — tables of valid and invalid UTF-8 text, labels, language tags
- * and hex strings for src/text.c. */
+ * and hex strings for src/util/text.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,10 +8,10 @@
 
 #include <string.h>
 
-#include "err.h"
+#include "util/err.h"
 #include <stdio.h>
 
-#include "text.h"
+#include "util/text.h"
 
 struct tcase {
 	const char *name;

@@ -1,4 +1,4 @@
-/* test_transcript.c — the .hlt container (src/transcript.c): header encoding
+/* test_transcript.c — the .hlt container (src/record/transcript.c): header encoding
  * and strict decoding, the writer's digest and signed trailer, and the
  * streaming reader over files and pipes, including hostile lengths. */
 #include <stdarg.h>
@@ -15,10 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "entry.h"
-#include "err.h"
-#include "keys.h"
-#include "transcript.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "record/transcript.h"
 
 struct fx {
 	hl_identity *a, *b;

@@ -1,4 +1,4 @@
-/* test_verify.c — the transcript verifier (src/verify.c) against a
+/* test_verify.c — the transcript verifier (src/record/verify.c) against a
  * programmatic tamper matrix: every field of every entry, deletions, swaps,
  * truncations, foreign signatures, forks, backward cross-links, bad
  * receipts, header and trailer damage;
@@ -16,11 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "entry.h"
-#include "err.h"
-#include "keys.h"
-#include "transcript.h"
-#include "verify.h"
+#include "record/entry.h"
+#include "util/err.h"
+#include "crypto/keys.h"
+#include "record/transcript.h"
+#include "record/verify.h"
 
 #define NSTEPS 40
 #define T0 1764205200000ull

@@ -1,6 +1,6 @@
 /* gen_seeds.c — writes the fuzz targets' seed corpora (tests/fuzz/corpus/)
  * from real encodings: the entry test vectors of tests/tools/entry_vectors.c,
- * a Noise handshake run by src/noise.c with the fixed keys of fuzz_noise_keys.h,
+ * a Noise handshake run by src/crypto/noise.c with the fixed keys of fuzz_noise_keys.h,
  * signed HELLOs and receipts, key files (plain and passphrase-encrypted) and
  * configuration files as stations write them, local-API request lines as the hotline client writes them, and
  * receiving-rules cases (a receiver's view and an entry) for each outcome.
@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "buf.h"
-#include "config.h"
-#include "keys.h"
-#include "noise.h"
-#include "wire.h"
+#include "util/buf.h"
+#include "config/config.h"
+#include "crypto/keys.h"
+#include "crypto/noise.h"
+#include "record/wire.h"
 
 #include "../fuzz_noise_keys.h"
 
@@ -354,7 +354,7 @@ static void texts(void)
 	put_str("fuzz_text", "mixed", "tab\there \xf0\x9f\x93\xbb U+10FFFF=\xf4\x8f\xbf\xbf\r\n");
 }
 
-/* A request as src/client.c sends it: the object the cmd_*.c builds, compact. */
+/* A request as src/client/client.c sends it: the object the cmd_*.c builds, compact. */
 static void put_request(const char *name, json_t *req)
 {
 	char *s;

@@ -1,0 +1,44 @@
+/* api_events.h — the local API's event subscription (docs/API.md,
+ * "subscribe"): what the daemon's modules report, and the queue api.c
+ * drains to each subscriber. */
+#ifndef HL_API_EVENTS_H
+#define HL_API_EVENTS_H
+
+#include <stddef.h>
+
+#include "daemon/daemon.h"
+
+/* A subscriber that falls this far behind (bytes queued for it and not yet
+ * taken by its socket) gets {"event":"overflow"} and is closed: a stalled
+ * console must not make the daemon hold an unbounded backlog. About 5,000
+ * entry events. */
+#define HL_API_EVENT_QUEUE_MAX (1024u * 1024u)
+/* Entry events of one turn wait for its commit; more than this in a turn
+ * (a burst of ~20,000 entries) is not kept: subscribers get the overflow. */
+#define HL_API_EVENT_STAGE_MAX (4u * 1024u * 1024u)
+
+typedef struct hl_api_events hl_api_events;
+
+/* api_events.c */
+hl_api_events *hl_api_events_new(hl_daemon *d);
+void hl_api_events_free(hl_api_events *ev);
+
+/* For the daemon's modules. Each does nothing (and costs nothing) while no
+ * client is subscribed. */
+/* An entry stored in the open transaction (entry_hooks.c): published only
+ * after that transaction commits; dropped if it rolls back. */
+void hl_api_event_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32], int own);
+/* An alarm newly raised (on) or cleared (supervise.c); text may be NULL. */
+void hl_api_event_alarm(hl_line *l, int kind, int path, int on, const char *text);
+/* The line went up or down (supervise.c): its hl_line_state() now. */
+void hl_api_event_line(hl_line *l);
+
+/* api.c: the subscription's state while at least one client is subscribed,
+ * else NULL. */
+hl_api_events *hl_api_events_of(hl_daemon *d);
+/* api.c: line[0..n) (one JSON object and its newline) to every subscriber,
+ * written out at once when flush is set (else with the turn's replies).
+ * overflow set: every subscriber gets the overflow event and is closed. */
+void hl_api_publish(hl_daemon *d, const char *line, size_t n, int flush, int overflow);
+
+#endif

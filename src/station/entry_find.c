@@ -1,0 +1,127 @@
+/* entry_find.c — resolves an operator's name for an entry (entryref.h) to a
+ * stored entry of one of the daemon's lines: for ack, replies, translations
+ * and attachments, which all point at an entry. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "daemon/daemon.h"
+#include "record/entryref.h"
+#include "util/err.h"
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return HL_ERR_NOTFOUND;
+}
+
+static hl_line *only_line(hl_daemon *d)
+{
+	hl_line *found = NULL;
+
+	for (int i = 0; i < d->n_lines; i++) {
+		if (d->lines[i].retired)
+			continue;
+		if (found)
+			return NULL;
+		found = &d->lines[i];
+	}
+	return found;
+}
+
+static int by_name(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
+		   size_t errlen)
+{
+	hl_line *l;
+	int rc;
+
+	if (strcmp(r->author, d->cfg->name) == 0) {
+		loc->own = 1;
+		l = r->line[0] ? hl_daemon_line_by_name(d, r->line) : only_line(d);
+		if (!l && r->line[0])
+			return fail(err, errlen, "no peer '%s' in the configuration", r->line);
+		if (!l)
+			return fail(err, errlen, "several lines: name the line, as %s#%llu@PEER",
+				    r->author, (unsigned long long)r->seq);
+	} else {
+		l = hl_daemon_line_by_name(d, r->author);
+		if (!l)
+			return fail(err, errlen, "'%s' is neither this station nor a configured peer",
+				    r->author);
+		if (r->line[0] && strcmp(r->line, r->author) != 0)
+			return fail(err, errlen, "%s's entries are on the line with %s, not %s",
+				    r->author, r->author, r->line);
+	}
+	loc->line = l;
+	loc->seq = r->seq;
+	rc = hl_store_hash_at(d->store, l->line_id, loc->own ? d->id->pub.ed : l->peer->key.ed,
+			      r->seq, loc->hash);
+	if (rc == HL_ERR_NOTFOUND)
+		return fail(err, errlen, "no entry %s#%llu on the line with %s", r->author,
+			    (unsigned long long)r->seq, l->peer->name);
+	if (rc < 0)
+		fail(err, errlen, "the store failed: %s", hl_store_errmsg(d->store));
+	return rc;
+}
+
+static int by_hash(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
+		   size_t errlen)
+{
+	uint8_t line_id[32], author[32];
+	int rc = hl_store_find_prefix(d->store, r->hex, line_id, author, &loc->seq, loc->hash);
+
+	if (rc == HL_ERR_NOTFOUND)
+		return fail(err, errlen, "no entry has an id starting %s", r->hex);
+	if (rc == HL_ERR_STATE) {
+		fail(err, errlen, "more than one entry has an id starting %s: give more digits",
+		     r->hex);
+		return HL_ERR_INVAL;
+	}
+	if (rc < 0) {
+		fail(err, errlen, "the store failed: %s", hl_store_errmsg(d->store));
+		return rc;
+	}
+	for (int i = 0; i < d->n_lines; i++) {
+		hl_line *l = &d->lines[i];
+		if (l->retired || sodium_memcmp(l->line_id, line_id, 32) != 0)
+			continue;
+		if (sodium_memcmp(author, d->id->pub.ed, 32) == 0)
+			loc->own = 1;
+		else if (sodium_memcmp(author, l->peer->key.ed, 32) != 0)
+			break;
+		loc->line = l;
+		return 0;
+	}
+	return fail(err, errlen, "entry %s is not on a configured line", r->hex);
+}
+
+int hl_daemon_find_entry(hl_daemon *d, const char *text, hl_entry_loc *loc, char *err,
+			 size_t errlen)
+{
+	hl_entryref r;
+
+	if (loc)
+		memset(loc, 0, sizeof *loc);
+	if (err && errlen)
+		err[0] = '\0';
+	if (!d || !text || !loc)
+		return HL_ERR_INVAL;
+	if (hl_entryref_parse(text, &r) < 0) {
+		fail(err, errlen, "'%.80s' does not name an entry (AUTHOR#SEQ[@PEER] or an id of "
+		     "at least %u hex digits)", text, HL_ENTRYREF_MIN_HEX);
+		return HL_ERR_INVAL;
+	}
+	int rc = r.by_hash ? by_hash(d, &r, loc, err, errlen) : by_name(d, &r, loc, err, errlen);
+	if (rc < 0)
+		memset(loc, 0, sizeof *loc);
+	return rc;
+}

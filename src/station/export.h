@@ -1,0 +1,36 @@
+/* export.h — produces a line's transcript file (.hlt) from the store, a chunk
+ * at a time, entries in causal order, with flat memory. */
+#ifndef HL_EXPORT_H
+#define HL_EXPORT_H
+
+#include <stdint.h>
+
+#include "daemon/daemon.h"
+#include "record/transcript.h"
+
+typedef struct {
+	int kind;           /* HL_HLT_FULL, HL_HLT_RANGE or HL_HLT_PROOF */
+	/* Range: bounds as seqs of this station's own chain, or as UTC ms; the
+	 * peer's entries of the same time span are included. 0 = open end. */
+	uint64_t from_seq, to_seq;
+	uint64_t from_ms, to_ms;
+} hl_export_opts;
+
+typedef struct hl_export hl_export;
+
+/* Plans the export (ranges, anchors). err explains a refusal in words. */
+int hl_export_begin(hl_daemon *d, hl_line *l, const hl_export_opts *o, hl_export **out,
+		    char *err, size_t errlen);
+/* Appends the next part of the file (about 64 KiB, never nothing) to out.
+ * Returns 0 with more to come, 1 once the signed trailer has been appended. */
+int hl_export_next(hl_export *x, hl_buf *out);
+/* Entries planned in total and written so far (for progress). */
+uint64_t hl_export_total(const hl_export *x);
+uint64_t hl_export_done(const hl_export *x);
+void hl_export_free(hl_export *x);
+
+/* Parses a range bound: a seq ("120") or a UTC time ("2026-11-27T03:00:00Z",
+ * "2026-11-27 03:00", "2026-11-27"). Sets exactly one of *seq, *ms. */
+int hl_export_parse_bound(const char *s, uint64_t *seq, uint64_t *ms);
+
+#endif
