@@ -4,7 +4,7 @@
  * for their commit, which completes them in order); any other request waits
  * until they are answered. A client that sends no complete request for
  * ApiIdleTimeout is closed. */
-#include "daemon/daemon.h"
+#include "api.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -19,8 +19,11 @@
 #include "api_events.h"
 #include "api_json.h"
 #include "api_request.h"
+#include "api/blob_api.h"
 #include "station/blob.h"
 #include "station/export.h"
+#include "station/linktest.h"
+#include "station/station.h"
 #include "station/report.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -49,7 +52,7 @@ typedef struct api_client {
 } api_client;
 
 struct hl_api {
-	hl_daemon *d;
+	hl_core *d;
 	uv_pipe_t server;
 	api_client *clients;
 	unsigned n_clients;
@@ -182,11 +185,12 @@ static void reply(api_client *c, json_t *obj)
 	free(s);
 }
 
-void hl_api_flush(hl_daemon *d)
+/* The observer's end of turn: the replies gathered during this loop turn
+ * are written (one write per client). */
+static void api_flush(void *ctx)
 {
-	if (!d->api)
-		return;
-	for (api_client *c = d->api->clients; c; c = c->next)
+	hl_api *api = ctx;
+	for (api_client *c = api->clients; c; c = c->next)
 		flush_out(c);
 }
 
@@ -261,7 +265,7 @@ static void send_refused(api_client *c, pending_send *ps, const char *msg)
 	if (ps && c->inflight > 0) {
 		snprintf(ps->error, sizeof ps->error, "%s", msg);
 		ps->c = c;
-		if (hl_daemon_after_commit(c->api->d, send_done, ps) == 0) {
+		if (hl_core_after_commit(c->api->d, send_done, ps) == 0) {
 			c->inflight++;
 			return;
 		}
@@ -283,7 +287,7 @@ static void submit(api_client *c, hl_line *l, pending_send *ps, const hl_line_dr
 	ps->c = c;
 	/* The answer is booked before the entry exists: an entry must never
 	 * be stored for a client that was told it was not. */
-	if (hl_daemon_after_commit(c->api->d, send_done, ps) < 0) {
+	if (hl_core_after_commit(c->api->d, send_done, ps) < 0) {
 		send_refused(c, ps, "send: out of memory; not stored");
 		return;
 	}
@@ -297,8 +301,8 @@ static void submit(api_client *c, hl_line *l, pending_send *ps, const hl_line_dr
 
 static void do_send(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
-	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	hl_core *d = c->api->d;
+	hl_line *l = hl_core_line_by_name(d, r->peer);
 	pending_send *ps = calloc(1, sizeof *ps);
 	if (!ps) {
 		send_refused(c, NULL, "send: out of memory");
@@ -346,8 +350,8 @@ static void do_send(api_client *c, const hl_api_request *r)
  * like a message (answered with its id after the commit). */
 static void do_notice(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
-	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	hl_core *d = c->api->d;
+	hl_line *l = hl_core_line_by_name(d, r->peer);
 	pending_send *ps = calloc(1, sizeof *ps);
 	hl_notice_draft nd;
 	char err[400] = "";
@@ -360,7 +364,8 @@ static void do_notice(api_client *c, const hl_api_request *r)
 		send_refused(c, ps, "notice: no such peer in the configuration");
 		return;
 	}
-	if (hl_notice_prepare(d, l, r, &nd, err, sizeof err) < 0) {
+	hl_notice_input in = { r->form, r->form_version, r->kv, r->n_kv, r->reply_to };
+	if (hl_notice_prepare(d, l, &in, &nd, err, sizeof err) < 0) {
 		send_refused(c, ps, err);
 		hl_notice_draft_free(&nd);
 		return;
@@ -406,16 +411,18 @@ static void reply_done(void *arg, int status)
  * the reply waits for its commit, like a send's. */
 static void do_note(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
+	hl_core *d = c->api->d;
 	char err[400] = "";
-	json_t *rep = r->cmd == HL_API_TRANSLATE ? hl_translate(d, c->operator_name, r, err, sizeof err)
-						 : hl_certify(d, c->operator_name, r, err, sizeof err);
+	json_t *rep = r->cmd == HL_API_TRANSLATE
+			      ? hl_translate(d, c->operator_name, r->entry, r->lang, r->text, r->text_len, err,
+					     sizeof err)
+			      : hl_certify(d, c->operator_name, r->translation_id, err, sizeof err);
 	if (!rep) {
 		reply_error(c, err[0] ? err : "out of memory");
 		return;
 	}
 	pending_reply *p = malloc(sizeof *p);
-	if (!p || hl_daemon_after_commit(d, reply_done, p) < 0) {
+	if (!p || hl_core_after_commit(d, reply_done, p) < 0) {
 		free(p);
 		json_decref(rep);
 		/* Stored in the open transaction; its commit is not ours to wait for. */
@@ -430,7 +437,7 @@ static void do_note(api_client *c, const hl_api_request *r)
 /* An ACK is answered after its commit, like a send. */
 static void do_ack(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
+	hl_core *d = c->api->d;
 	hl_line *l = NULL;
 	char why[300], msg[340];
 	pending_send *ps = calloc(1, sizeof *ps);
@@ -444,7 +451,7 @@ static void do_ack(api_client *c, const hl_api_request *r)
 	if (rc == 0) {
 		snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
 		ps->c = c;
-		rc = hl_daemon_after_commit(d, send_done, ps);
+		rc = hl_core_after_commit(d, send_done, ps);
 		if (rc == 0) {
 			c->inflight++;
 			return;
@@ -532,8 +539,8 @@ static void export_step(api_client *c)
 
 static void do_export(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
-	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	hl_core *d = c->api->d;
+	hl_line *l = hl_core_line_by_name(d, r->peer);
 	if (!l) {
 		reply_error(c, "export: no such peer in the configuration");
 		return;
@@ -596,7 +603,7 @@ static void test_done(void *arg, int status, uint64_t seq, const uint8_t hash[32
 static void do_test(api_client *c, const hl_api_request *r)
 {
 	const char *peer = r->peer;
-	hl_line *l = hl_daemon_line_by_name(c->api->d, peer);
+	hl_line *l = hl_core_line_by_name(c->api->d, peer);
 	if (!l) {
 		reply_error(c, "test: no such peer in the configuration");
 		return;
@@ -623,8 +630,8 @@ static void do_test(api_client *c, const hl_api_request *r)
 
 static void do_report(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
-	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	hl_core *d = c->api->d;
+	hl_line *l = hl_core_line_by_name(d, r->peer);
 	if (!l) {
 		reply_error(c, "report: no such peer in the configuration");
 		return;
@@ -645,7 +652,7 @@ static void do_report(api_client *c, const hl_api_request *r)
 static void do_subscribe(api_client *c)
 {
 	hl_api *api = c->api;
-	if (!api->events && !(api->events = hl_api_events_new(api->d))) {
+	if (!api->events && !(api->events = hl_api_events_new(api, api->d))) {
 		reply_error(c, "subscribe: out of memory");
 		return;
 	}
@@ -661,9 +668,9 @@ static void do_subscribe(api_client *c)
 	c->subscribed = 1;
 }
 
-hl_api_events *hl_api_events_of(hl_daemon *d)
+hl_api_events *hl_api_events_of(hl_api *api)
 {
-	return d->api && d->api->n_subscribed ? d->api->events : NULL;
+	return api && api->n_subscribed ? api->events : NULL;
 }
 
 static const char overflow_line[] = "{\"event\":\"overflow\"}\n";
@@ -696,11 +703,9 @@ static void overflow_close(api_client *c, const char *why)
 	client_close(c);
 }
 
-void hl_api_publish(hl_daemon *d, const char *line, size_t n, int flush, int overflow)
+void hl_api_publish(hl_api *api, const char *line, size_t n, int flush, int overflow)
 {
-	if (!d->api)
-		return;
-	for (api_client *c = d->api->clients; c; c = c->next) {
+	for (api_client *c = api->clients; c; c = c->next) {
 		if (!c->subscribed || c->overflowed || c->closed)
 			continue;
 		size_t queued = c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
@@ -719,7 +724,7 @@ void hl_api_publish(hl_daemon *d, const char *line, size_t n, int flush, int ove
  * needs the daemon — is the peer configured — is checked here. */
 static void handle(api_client *c, const hl_api_request *r)
 {
-	hl_daemon *d = c->api->d;
+	hl_core *d = c->api->d;
 	hl_line *l;
 
 	switch (r->cmd) {
@@ -745,7 +750,7 @@ static void handle(api_client *c, const hl_api_request *r)
 		reply(c, hl_api_inbox(d, r->unacked));
 		break;
 	case HL_API_LOG:
-		l = hl_daemon_line_by_name(d, r->peer);
+		l = hl_core_line_by_name(d, r->peer);
 		if (!l)
 			reply_error(c, "log: no such peer in the configuration");
 		else
@@ -946,8 +951,9 @@ static int clear_stale_socket(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int hl_api_start(hl_daemon *d, char *err, size_t errlen)
+int hl_api_start(hl_core *d, hl_api **out, char *err, size_t errlen)
 {
+	*out = NULL;
 	const char *path = d->cfg->socket_path;
 	int rc = clear_stale_socket(path, err, errlen);
 	if (rc < 0)
@@ -956,7 +962,16 @@ int hl_api_start(hl_daemon *d, char *err, size_t errlen)
 	if (!api)
 		return HL_ERR_NOMEM;
 	api->d = d;
-	d->api = api;
+	*out = api;
+	hl_observer obs = {
+		.ctx = api, .entry = hl_api_event_entry, .alarm = hl_api_event_alarm,
+		.line = hl_api_event_line, .turn = api_flush,
+	};
+	rc = hl_core_add_observer(d, &obs);
+	if (rc < 0) {
+		snprintf(err, errlen, "the local API cannot observe the station: %s", hl_strerror(rc));
+		return rc;
+	}
 	uv_pipe_init(&d->loop, &api->server, 0);
 	api->server.data = api;
 	mode_t old = umask(0117);
@@ -972,22 +987,21 @@ int hl_api_start(hl_daemon *d, char *err, size_t errlen)
 	return 0;
 }
 
-void hl_api_stop(hl_daemon *d)
+void hl_api_stop(hl_api *api)
 {
-	hl_api *api = d->api;
 	if (!api || api->stopped)
 		return;
 	api->stopped = 1;
 	for (api_client *c = api->clients; c; c = c->next)
 		client_close(c);
-	unlink(d->cfg->socket_path);
+	unlink(api->d->cfg->socket_path);
 	uv_close((uv_handle_t *)&api->server, NULL);
 }
 
-void hl_api_free(hl_daemon *d)
+void hl_api_free(hl_api *api)
 {
-	if (d->api)
-		hl_api_events_free(d->api->events);
-	free(d->api);
-	d->api = NULL;
+	if (!api)
+		return;
+	hl_api_events_free(api->events);
+	free(api);
 }

@@ -17,14 +17,16 @@ struct hl_api_events {
 	hl_buf staged;
 	int hooked;      /* flush_staged is registered for this turn's commit */
 	int too_many;    /* the turn staged more than HL_API_EVENT_STAGE_MAX */
-	hl_daemon *d;
+	hl_api *api;
+	hl_core *d;
 };
 
-hl_api_events *hl_api_events_new(hl_daemon *d)
+hl_api_events *hl_api_events_new(hl_api *api, hl_core *d)
 {
 	hl_api_events *ev = calloc(1, sizeof *ev);
 	if (!ev)
 		return NULL;
+	ev->api = api;
 	ev->d = d;
 	hl_buf_init(&ev->staged, HL_API_EVENT_STAGE_MAX);
 	return ev;
@@ -43,19 +45,19 @@ static void flush_staged(void *arg, int status)
 	hl_api_events *ev = arg;
 	ev->hooked = 0;
 	if (status == 0 && (ev->staged.len || ev->too_many))
-		hl_api_publish(ev->d, (const char *)ev->staged.p, ev->staged.len, 0, ev->too_many);
+		hl_api_publish(ev->api, (const char *)ev->staged.p, ev->staged.len, 0, ev->too_many);
 	/* status < 0: rolled back; peers resend and the entries come again. */
 	hl_buf_reset(&ev->staged);
 	ev->too_many = 0;
 }
 
-void hl_api_event_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32], int own)
+void hl_api_event_entry(void *api, hl_line *l, const hl_entry *e, const uint8_t hash[32], int own)
 {
-	hl_api_events *ev = hl_api_events_of(l->d);
+	hl_api_events *ev = hl_api_events_of(api);
 	if (!ev)
 		return;
 	if (!ev->hooked) {
-		if (hl_daemon_after_commit(l->d, flush_staged, ev) < 0)
+		if (hl_core_after_commit(l->d, flush_staged, ev) < 0)
 			return; /* out of memory: the event is lost, the entry is not */
 		ev->hooked = 1;
 	}
@@ -77,7 +79,7 @@ void hl_api_event_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32], i
 
 /* Alarm texts are our sentences but may quote a peer's name or an address:
  * jansson escapes them. */
-static void publish_json(hl_daemon *d, json_t *o)
+static void publish_json(hl_api *api, json_t *o)
 {
 	if (!o)
 		return;
@@ -87,13 +89,13 @@ static void publish_json(hl_daemon *d, json_t *o)
 		return;
 	size_t n = strlen(s);
 	s[n] = '\n'; /* over the NUL: the length is known */
-	hl_api_publish(d, s, n + 1, 1, 0);
+	hl_api_publish(api, s, n + 1, 1, 0);
 	free(s);
 }
 
-void hl_api_event_alarm(hl_line *l, int kind, int path, int on, const char *text)
+void hl_api_event_alarm(void *api, hl_line *l, int kind, int path, int on, const char *text)
 {
-	if (!hl_api_events_of(l->d))
+	if (!hl_api_events_of(api))
 		return;
 	json_t *t = text ? json_string(text) : json_null();
 	if (!t) /* not UTF-8: status shows the stored copy, cleaned */
@@ -101,15 +103,15 @@ void hl_api_event_alarm(hl_line *l, int kind, int path, int on, const char *text
 	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o}", "event", "alarm", "peer",
 			      l->peer->name, "kind", hl_alarm_kind_name(kind), "on", on, "path",
 			      path < 0 ? json_null() : json_integer(path), "text", t);
-	publish_json(l->d, o);
+	publish_json(api, o);
 }
 
-void hl_api_event_line(hl_line *l)
+void hl_api_event_line(void *api, hl_line *l)
 {
-	if (!hl_api_events_of(l->d))
+	if (!hl_api_events_of(api))
 		return;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:o}", "event", "line", "peer", l->peer->name,
 			      "state", hl_line_state(l), "active_path",
 			      l->active >= 0 && l->session ? json_integer(l->active) : json_null());
-	publish_json(l->d, o);
+	publish_json(api, o);
 }

@@ -19,38 +19,26 @@ static json_t *hex_str(const uint8_t *p, size_t n)
 	return json_string(h);
 }
 
-static const char *path_state(const hl_line *l, const hl_path *p)
-{
-	if (p->session && p->session == l->session)
-		return "active";
-	if (p->session && p->session->hello_rx)
-		return p->session->suspect ? "suspect" : "standby";
-	if (p->session || p->dialing)
-		return "connecting";
-	return "down";
-}
-
 static json_t *paths_json(const hl_line *l, uint64_t now)
 {
 	json_t *arr = json_array();
 	for (int i = 0; i < l->n_slots; i++) {
-		const hl_path *p = &l->paths[i];
-		if (i >= l->n_paths && !p->session)
+		hl_path_view v;
+		if (!hl_path_view_get(l, i, now, &v))
 			continue; /* an unused slot for unlisted sources */
-		const hl_session *s = p->session;
-		json_t *o = json_pack("{s:i, s:s, s:s}", "index", i, "endpoint",
-				      p->endpoint[0] ? p->endpoint : (s ? s->addr : ""), "state", path_state(l, p));
+		json_t *o = json_pack("{s:i, s:s, s:s}", "index", i, "endpoint", v.endpoint, "state",
+				      v.state);
 		if (!o)
 			continue;
-		json_object_set_new(o, "rtt_ms", s && s->srtt_ms >= 0 ? json_real(s->srtt_ms) : json_null());
-		json_object_set_new(o, "up_for_ms", s && p->up_since_ms ? json_integer((json_int_t)(now - p->up_since_ms)) : json_null());
-		json_object_set_new(o, "down_for_ms", !s && p->down_since_ms ? json_integer((json_int_t)(now - p->down_since_ms)) : json_null());
+		json_object_set_new(o, "rtt_ms", v.rtt_ms >= 0 ? json_real(v.rtt_ms) : json_null());
+		json_object_set_new(o, "up_for_ms", v.up_for_ms >= 0 ? json_integer(v.up_for_ms) : json_null());
+		json_object_set_new(o, "down_for_ms", v.down_for_ms >= 0 ? json_integer(v.down_for_ms) : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;
 }
 
-json_t *hl_api_status(hl_daemon *d)
+json_t *hl_api_status(hl_core *d)
 {
 	char pk[HL_PUBKEY_B64_LEN + 1];
 	hl_pubkey_encode(&d->id->pub, pk);
@@ -62,18 +50,20 @@ json_t *hl_api_status(hl_daemon *d)
 			continue;
 		char ppk[HL_PUBKEY_B64_LEN + 1];
 		hl_pubkey_encode(&l->peer->key, ppk);
-		hl_session *s = l->session;
+		hl_session_info si = { .addr = NULL };
+		if (l->session)
+			hl_session_get_info(l->session, &si);
 		json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
 				      "peer", l->peer->name, "pubkey", ppk, "line_id", hex_str(l->line_id, 32),
 				      "state", hl_line_state(l), "stopped_reason", l->stopped_reason,
-				      "endpoint", s ? s->addr : (l->n_paths ? l->paths[0].endpoint : ""),
+				      "endpoint", si.addr ? si.addr : (l->n_paths ? l->paths[0].endpoint : ""),
 				      "own_seq", (json_int_t)l->own_durable, "peer_seq", (json_int_t)l->peer_durable,
 				      "receipted_seq", (json_int_t)l->receipted_seq,
 				      "unreceipted", (json_int_t)(l->own_durable - l->receipted_seq));
 		if (!o)
 			continue;
-		json_object_set_new(o, "initiator", s ? json_boolean(s->initiator) : json_null());
-		json_object_set_new(o, "active_path", l->active >= 0 && s ? json_integer(l->active) : json_null());
+		json_object_set_new(o, "initiator", si.addr ? json_boolean(si.initiator) : json_null());
+		json_object_set_new(o, "active_path", l->active >= 0 && si.addr ? json_integer(l->active) : json_null());
 		json_object_set_new(o, "paths", paths_json(l, now));
 		json_object_set_new(o, "alarms", hl_alarms_json(d->alarms, l->line_id));
 		json_object_set_new(o, "clock_offset_ms", l->clock_known ? json_real(l->clock_offset_ms) : json_null());
@@ -88,7 +78,7 @@ json_t *hl_api_status(hl_daemon *d)
 }
 
 typedef struct {
-	hl_daemon *d;
+	hl_core *d;
 	hl_line *l;
 	int own;
 	json_t *arr;
@@ -130,7 +120,7 @@ static int entry_json(void *arg, const hl_store_entry *se)
 	return 0;
 }
 
-static json_t *walk(hl_daemon *d, hl_line *l, int own, hl_watch_view *view,
+static json_t *walk(hl_core *d, hl_line *l, int own, hl_watch_view *view,
 		    hl_notes_listing *nl)
 {
 	walk_ctx w = { d, l, own, json_array(), view, nl };
@@ -197,7 +187,7 @@ static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
 	return out;
 }
 
-json_t *hl_api_inbox(hl_daemon *d, int unacked)
+json_t *hl_api_inbox(hl_core *d, int unacked)
 {
 	json_t *all = json_array();
 	hl_notes_listing *nl = hl_notes_listing_new(d);
@@ -221,7 +211,7 @@ json_t *hl_api_inbox(hl_daemon *d, int unacked)
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", all);
 }
 
-json_t *hl_api_log(hl_daemon *d, hl_line *l)
+json_t *hl_api_log(hl_core *d, hl_line *l)
 {
 	hl_watch_view *v = hl_watch_view_new(d, l);
 	hl_notes_listing *nl = hl_notes_listing_new(d);

@@ -2,13 +2,16 @@
  * attach-begin and attach-chunk upload a file in order (the daemon never
  * opens the user's file: it runs sandboxed, as another account), resumable
  * from what is held; attachment reads a complete one back, in base64 pieces. */
-#include "station/blob_int.h"
+#include "api/blob_api.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "station/blob.h"
+#include "station/station.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/text.h"
@@ -32,12 +35,12 @@ static json_t *progress(const hl_store_blob *b, const char *hex)
 			 "have", (json_int_t)b->have, "complete", b->state == HL_BLOB_COMPLETE);
 }
 
-static json_t *begin(hl_daemon *d, hl_line *l, const hl_api_request *r, const uint8_t hash[32])
+static json_t *begin(hl_core *d, hl_line *l, const hl_api_request *r, const uint8_t hash[32])
 {
 	hl_store_blob b;
 	int rc = hl_store_blob_get(d->store, l->line_id, hash, &b);
 	if (rc == HL_ERR_NOTFOUND) {
-		rc = hl_daemon_tx(d);
+		rc = hl_core_tx(d);
 		if (rc == 0)
 			rc = hl_store_blob_create(d->store, l->line_id, hash, r->size, 0, r->file_name,
 						  hl_wall_ms());
@@ -55,7 +58,7 @@ static json_t *begin(hl_daemon *d, hl_line *l, const hl_api_request *r, const ui
 	return progress(&b, r->hash);
 }
 
-static json_t *chunk(hl_daemon *d, hl_line *l, const hl_api_request *r, const uint8_t hash[32])
+static json_t *chunk(hl_core *d, hl_line *l, const hl_api_request *r, const uint8_t hash[32])
 {
 	hl_store_blob b;
 	int rc = hl_store_blob_get(d->store, l->line_id, hash, &b);
@@ -117,11 +120,11 @@ static int read_piece(hl_store *st, const hl_store_blob *b, uint64_t offset, hl_
 	return rc;
 }
 
-static json_t *fetch(hl_daemon *d, const hl_api_request *r)
+static json_t *fetch(hl_core *d, const hl_api_request *r)
 {
 	hl_entry_loc loc;
 	char err[300];
-	if (hl_daemon_find_entry(d, r->entry, &loc, err, sizeof err) < 0)
+	if (hl_station_find_entry(d, r->entry, &loc, err, sizeof err) < 0)
 		return refused("attachment: %s", err);
 	hl_line *l = loc.line;
 	hl_buf enc, piece;
@@ -181,12 +184,12 @@ done:
 	return out;
 }
 
-json_t *hl_blob_api(hl_daemon *d, const hl_api_request *r)
+json_t *hl_blob_api(hl_core *d, const hl_api_request *r)
 {
 	if (r->cmd == HL_API_ATTACHMENT)
 		return fetch(d, r);
 	const char *what = r->cmd == HL_API_ATTACH_BEGIN ? "attach-begin" : "attach-chunk";
-	hl_line *l = hl_daemon_line_by_name(d, r->peer);
+	hl_line *l = hl_core_line_by_name(d, r->peer);
 	uint8_t hash[32];
 	if (!l)
 		return refused("%s: no such peer in the configuration", what);

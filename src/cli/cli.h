@@ -4,13 +4,7 @@
 #ifndef HL_CLI_H
 #define HL_CLI_H
 
-typedef struct {
-	const char *config_path; /* from -c or HOTLINE_CONFIG; NULL = default */
-	int json;                /* --json given */
-	int timeout_s;           /* reply timeout; 0 = HL_CLIENT_TIMEOUT_S */
-} hl_cli;
-
-#define HL_DEFAULT_CONFIG "/etc/hotline/hotline.conf"
+#include "client/client.h" /* hl_cli: the options every command takes */
 
 /* argv[0] is the subcommand name; options after it are the command's own. */
 int hl_cmd_keygen(const hl_cli *cli, int argc, char **argv);

@@ -7,7 +7,15 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+/* The global options of a `hotline` command, which the client and the
+ * views need: where the configuration is, JSON or text, how long to wait. */
+typedef struct {
+	const char *config_path; /* from -c or HOTLINE_CONFIG; NULL = default */
+	int json;                /* --json given */
+	int timeout_s;           /* reply timeout; 0 = HL_CLIENT_TIMEOUT_S */
+} hl_cli;
+
+#define HL_DEFAULT_CONFIG "/etc/hotline/hotline.conf"
 
 /* Largest reply line we accept; a bigger one is refused, not truncated. */
 #define HL_CLIENT_MAX_REPLY (64u * 1024u * 1024u)

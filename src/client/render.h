@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "cli/cli.h"
+#include "client.h"
 
 /* "2026-11-27 03:01:02.123Z" plus NUL. */
 #define HL_RENDER_TIME_LEN 25

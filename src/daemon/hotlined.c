@@ -110,8 +110,8 @@ static void notify_arm(notifier *nt, uv_loop_t *loop)
 static void notify_ready(const notifier *nt, const hl_daemon *d)
 {
 	char status[HL_MAX_NAME + HL_MAX_ENDPOINT_STR + 64];
-	snprintf(status, sizeof status, "station %s: %d line(s)%s%s", d->cfg->name, d->n_lines,
-		 d->cfg->listen[0] ? ", listening on " : "", d->cfg->listen);
+	snprintf(status, sizeof status, "station %s: %d line(s)%s%s", d->core.cfg->name, d->core.n_lines,
+		 d->core.cfg->listen[0] ? ", listening on " : "", d->core.cfg->listen);
 	if (hl_sdnotify_ready(&nt->n, status) < 0)
 		hl_log(HL_LOG_WARN, "cannot send READY=1 to NOTIFY_SOCKET: %s", strerror(errno));
 }
@@ -231,13 +231,13 @@ int main(int argc, char **argv)
 		free(cfg);
 		return 1;
 	}
-	d->id = id; /* the daemon takes it over (and frees it) */
 	int rc = 1;
 	notifier nt = { .n = { -1 } }; /* H7 sd_notify */
-	if (hl_daemon_init(d, cfg, err, sizeof err) < 0) {
+	/* The daemon takes the identity over (and frees it). */
+	if (hl_daemon_init(d, cfg, id, err, sizeof err) < 0) {
 		fprintf(stderr, "hotlined: %s\n", err);
 	} else {
-		notify_arm(&nt, &d->loop); /* H7 */
+		notify_arm(&nt, &d->core.loop); /* H7 */
 		d->notify = &nt.n;
 		if (hl_sandbox_enter(&sb, d, err, sizeof err) < 0) { /* H6: drop root, seccomp */
 			fprintf(stderr, "hotlined: %s\n", err);

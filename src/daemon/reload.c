@@ -86,17 +86,17 @@ static void retire(hl_line *l, const char *why)
 
 static int add_line(hl_daemon *d, const hl_peer_conf *pc, char *err, size_t errlen)
 {
-	int k = d->n_lines;
+	int k = d->core.n_lines;
 	d->reload_peers[k] = *pc;
-	int rc = hl_line_init(d, &d->lines[k], &d->reload_peers[k], err, errlen);
+	int rc = hl_line_init(&d->core, &d->core.lines[k], &d->reload_peers[k], err, errlen);
 	if (rc < 0) {
-		sodium_memzero(d->lines[k].psk, sizeof d->lines[k].psk);
+		sodium_memzero(d->core.lines[k].psk, sizeof d->core.lines[k].psk);
 		return rc;
 	}
-	if (d->lines[k].has_psk && sodium_mlock(d->lines[k].psk, HL_PSK_LEN) != 0)
+	if (d->core.lines[k].has_psk && sodium_mlock(d->core.lines[k].psk, HL_PSK_LEN) != 0)
 		hl_log(HL_LOG_WARN, "%s: cannot lock the PSK in memory", pc->name);
-	d->n_lines++;
-	hl_line_start(&d->lines[k]);
+	d->core.n_lines++;
+	hl_line_start(&d->core.lines[k]);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ static int reload(hl_daemon *d)
 		rc = HL_ERR_NOMEM;
 		goto out;
 	}
-	rc = hl_config_load(d->cfg->path, nc, err, sizeof err);
+	rc = hl_config_load(d->core.cfg->path, nc, err, sizeof err);
 	if (rc < 0) {
 		hl_log(HL_LOG_ERR, "reload: %s; nothing changed", err);
 		goto out;
@@ -137,7 +137,7 @@ static int reload(hl_daemon *d)
 	/* Everything is checked before anything changes. */
 	int need = 0;
 	for (int i = 0; i < nc->n_peers; i++) {
-		if (hl_pubkey_cmp(&nc->peers[i].key, &d->id->pub) == 0) {
+		if (hl_pubkey_cmp(&nc->peers[i].key, &d->core.id->pub) == 0) {
 			hl_log(HL_LOG_ERR, "reload: peer %s has this station's own public key; nothing changed",
 			       nc->peers[i].name);
 			rc = HL_ERR_CONFIG;
@@ -151,28 +151,28 @@ static int reload(hl_daemon *d)
 			}
 			has_psk[i] = 1;
 		}
-		for (int j = 0; j < d->n_lines; j++) {
-			hl_line *l = &d->lines[j];
+		for (int j = 0; j < d->core.n_lines; j++) {
+			hl_line *l = &d->core.lines[j];
 			if (!l->retired && hl_pubkey_cmp(&l->peer->key, &nc->peers[i].key) == 0)
 				match[i] = l;
 		}
 		if (!match[i] || !same_peer(match[i], &nc->peers[i], psks[i], has_psk[i]))
 			need++;
 	}
-	if (d->n_lines + need > (int)HL_MAX_PEERS) {
+	if (d->core.n_lines + need > (int)HL_MAX_PEERS) {
 		hl_log(HL_LOG_ERR, "reload: no room for %d more line(s) (%d slots used since start); "
-		       "nothing changed: restart hotlined to apply this configuration", need, d->n_lines);
+		       "nothing changed: restart hotlined to apply this configuration", need, d->core.n_lines);
 		rc = HL_ERR_TOOBIG;
 		goto out;
 	}
-	report_station_changes(d->cfg, nc);
+	report_station_changes(d->core.cfg, nc);
 	/* [Operators] applies to API connections made from now on. */
-	memcpy(d->cfg->operators, nc->operators, sizeof nc->operators);
-	d->cfg->n_operators = nc->n_operators;
+	memcpy(d->core.cfg->operators, nc->operators, sizeof nc->operators);
+	d->core.cfg->n_operators = nc->n_operators;
 	/* Entries stored in this turn belong to the lines as they are now. */
-	hl_daemon_commit(d);
-	for (int j = 0, n = d->n_lines; j < n; j++) {
-		hl_line *l = &d->lines[j];
+	hl_core_commit(&d->core);
+	for (int j = 0, n = d->core.n_lines; j < n; j++) {
+		hl_line *l = &d->core.lines[j];
 		int found = 0;
 		for (int i = 0; i < nc->n_peers; i++)
 			found |= match[i] == l;

@@ -82,12 +82,12 @@ static void lock_keys(hl_daemon *d)
 {
 	int failed = 0, saved = 0;
 
-	if (d->id && sodium_mlock(d->id, sizeof *d->id) != 0) {
+	if (d->core.id && sodium_mlock(d->core.id, sizeof *d->core.id) != 0) {
 		failed = 1;
 		saved = errno;
 	}
-	for (int i = 0; i < d->n_lines; i++) {
-		if (d->lines[i].has_psk && sodium_mlock(d->lines[i].psk, sizeof d->lines[i].psk) != 0) {
+	for (int i = 0; i < d->core.n_lines; i++) {
+		if (d->core.lines[i].has_psk && sodium_mlock(d->core.lines[i].psk, sizeof d->core.lines[i].psk) != 0) {
 			failed = 1;
 			saved = errno;
 		}
@@ -193,7 +193,7 @@ static int check_reach(const hl_sandbox *sb, const hl_config *cfg, char *err, si
 
 int hl_sandbox_enter(const hl_sandbox *sb, hl_daemon *d, char *err, size_t errlen)
 {
-	const hl_config *cfg = d->cfg;
+	const hl_config *cfg = d->core.cfg;
 	const char *profile;
 	int rc, n = 0;
 
@@ -220,7 +220,7 @@ int hl_sandbox_enter(const hl_sandbox *sb, hl_daemon *d, char *err, size_t errle
 	}
 	if (!cfg->sandbox) {
 		hl_log(HL_LOG_WARN, "sandbox off (Sandbox = no): no seccomp filter, every system call allowed");
-		return hl_sandbox_selftest_arm(&d->loop, err, errlen);
+		return hl_sandbox_selftest_arm(&d->core.loop, err, errlen);
 	}
 	rc = hl_sandbox_install_filter(cfg->alarm_command[0] != 0, &n, err, errlen);
 	if (rc < 0)
@@ -230,5 +230,5 @@ int hl_sandbox_enter(const hl_sandbox *sb, hl_daemon *d, char *err, size_t errle
 		  : HL_SANDBOX_SANITIZER ? "daemon + exec" : "daemon";
 	hl_log(HL_LOG_NOTICE, "sandbox on: seccomp allowlist of %d system calls (%s%s), any other "
 	       "kills the daemon", n, profile, HL_SANDBOX_SANITIZER ? " + sanitizer runtime" : "");
-	return hl_sandbox_selftest_arm(&d->loop, err, errlen);
+	return hl_sandbox_selftest_arm(&d->core.loop, err, errlen);
 }

@@ -1,14 +1,14 @@
 /* line.c — one line (the link to one pinned peer): dialling and reconnect,
  * session choice, HELLO/resume, streaming own entries, applying the receiving
  * rules to the peer's entries, receipts, keepalive. */
-#include "daemon/daemon.h"
+#include "core.h"
 
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "station/blob.h"
+#include "session_int.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "record/rules.h"
@@ -83,7 +83,7 @@ static int load_heads(hl_line *l)
 	return 0;
 }
 
-int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen)
+int hl_line_init(hl_core *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof *l);
 	l->d = d;
@@ -122,8 +122,7 @@ void hl_line_start(hl_line *l)
 
 void hl_line_close(hl_line *l)
 {
-	hl_linktest_cancel(l);
-	hl_blob_line_close(l);
+	hl_features_close(l);
 	hl_path_close_all(l);
 	sodium_memzero(l->psk, sizeof l->psk);
 	free(l->conflict_enc);
@@ -182,7 +181,7 @@ void hl_line_pump(hl_line *l)
 	hl_buf_free(&enc);
 	if (s->state == HL_SS_UP)
 		hl_session_flush(s);
-	hl_blob_pump(l);
+	hl_features_pump(l);
 }
 
 static void stop_line(hl_line *l, const char *reason)
@@ -198,7 +197,7 @@ static void stop_line(hl_line *l, const char *reason)
 	hl_log(HL_LOG_ERR, "%s: line stopped: %s", l->peer->name, reason);
 	hl_supervise_alarm(l, HL_ALARM_EQUIVOCATION, -1, 1, reason);
 	l->stop_unsaved = 1;
-	if (hl_daemon_tx(l->d) == 0)
+	if (hl_core_tx(l->d) == 0)
 		hl_store_set_stopped(l->d->store, l->line_id, reason);
 	for (int i = 0; i < l->n_slots; i++) {
 		hl_path *p = &l->paths[i];
@@ -272,7 +271,7 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	hl_path_choose(l);
 	flush_receipt(l);
 	hl_line_pump(l);
-	hl_blob_on_hello(l, s);
+	hl_features_on_hello(l, s);
 	return 0;
 }
 
@@ -425,7 +424,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	if (rc == HL_ERR_EQUIVOCATION) {
 		char why[200];
 		keep_conflict(l, e.seq, body, len);
-		if (hl_daemon_tx(l->d) == 0)
+		if (hl_core_tx(l->d) == 0)
 			hl_store_put_conflict(l->d->store, l->line_id, e.author, e.seq, body, len);
 		snprintf(why, sizeof why, "equivocation: peer signed two different entries with seq %llu",
 			 (unsigned long long)e.seq);
@@ -439,7 +438,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	}
 	if (!hl_line_quota_admit(l, len, 1))
 		return 0;
-	rc = hl_daemon_tx(l->d);
+	rc = hl_core_tx(l->d);
 	if (rc < 0)
 		return rc;
 	hl_store_entry se = {
@@ -506,7 +505,7 @@ static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len
 	memcpy(l->receipt_enc, body, HL_RECEIPT_LEN);
 	l->receipt_unsaved = 1;
 	hl_path_on_receipt(l, s);
-	rc = hl_daemon_tx(l->d);
+	rc = hl_core_tx(l->d);
 	if (rc == 0)
 		rc = hl_store_put_receipt(l->d->store, l->line_id, r.receiver, r.seq, body, len);
 	if (rc < 0 && !hl_store_tx_failed(l->d->store))
@@ -554,11 +553,12 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 		hl_line_pump(l);
 		return 0;
 	}
-	case HL_REC_BLOB:
-	case HL_REC_BLOB_WANT:
-		return hl_blob_on_record(l, s, type, body, len);
-	default:
-		return HL_ERR_INVAL; /* unknown types */
+	default: {
+		/* A feature's records (attachments); any other type is refused. */
+		int taken = 0;
+		int rc = hl_features_on_record(l, s, type, body, len, &taken);
+		return taken ? rc : HL_ERR_INVAL;
+	}
 	}
 }
 
@@ -617,7 +617,7 @@ void hl_line_reload(hl_line *l)
 	else
 		l->receipt_unsaved = 0;
 	l->need_receipt = 0;
-	l->watch_ready = 0; /* the lost turn's watch rows went with it */
+	hl_features_reload(l); /* what they kept of the lost turn is stale */
 	/* Drafts the lost turn signed are back in the outbox, unsigned. */
 	l->drain_retry = l->confirmed && l->drafts;
 	/* The sessions stay up: the peer's entries of the lost turn are asked
@@ -631,7 +631,7 @@ static void resave(hl_line *l)
 {
 	hl_store *st = l->d->store;
 	if (!(l->stop_unsaved || l->receipt_unsaved || l->conflict_enc) ||
-	    hl_daemon_tx(l->d) < 0)
+	    hl_core_tx(l->d) < 0)
 		return;
 	int rc = 0;
 	if (l->conflict_enc)
@@ -658,6 +658,11 @@ void hl_line_store_retry(hl_line *l)
 	uint8_t w[HL_WANT_LEN];
 	hl_be64_put(w, l->peer_durable + 1);
 	hl_path_broadcast(l, HL_REC_WANT, w, sizeof w);
+}
+
+int hl_line_entries_waiting(const hl_line *l)
+{
+	return l->session && l->session->send_next <= l->own_durable;
 }
 
 const char *hl_line_state(const hl_line *l)

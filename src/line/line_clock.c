@@ -2,7 +2,7 @@
  * fresh (hsfresh.h, kept in the store), and a clock that went back, the
  * peer's (seen in its handshakes) or ours (seen against our own record),
  * made an alarm and a link event. */
-#include "daemon/daemon.h"
+#include "core.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -94,7 +94,7 @@ static void persist(hl_line *l)
 {
 	hl_store *st = l->d->store;
 	const uint8_t *x = l->peer->key.x;
-	l->hs_resave = !(hl_daemon_tx(l->d) == 0 &&
+	l->hs_resave = !(hl_core_tx(l->d) == 0 &&
 			 hl_store_set_tai64n(st, x, l->hsfresh.newest) == 0 &&
 			 hl_store_set_tai64n_window(st, x, l->hsfresh.window_high) == 0);
 }

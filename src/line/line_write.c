@@ -3,7 +3,7 @@
  * of ours the peer holds; until then an operator's entry waits unsigned in
  * the outbox and is signed, in order, right after that HELLO
  * (docs/PROTOCOL.md §4.2). */
-#include "daemon/daemon.h"
+#include "core.h"
 
 #include <string.h>
 
@@ -55,7 +55,7 @@ int hl_line_submit(hl_line *l, const hl_line_draft *dr, uint64_t *seq, uint8_t h
 	int rc = build(l, dr, &e);
 	/* A lost turn signs nothing: its seq would be signed again after it. */
 	if (rc == 0)
-		rc = hl_daemon_tx(l->d);
+		rc = hl_core_tx(l->d);
 	if (rc == 0)
 		rc = hl_entry_sign(&e, l->d->id);
 	if (rc < 0)
@@ -86,7 +86,7 @@ static int queue(hl_line *l, const hl_line_draft *dr, int64_t *draft)
 	hl_entry e;
 	int rc = build(l, dr, &e);
 	if (rc == 0)
-		rc = hl_daemon_tx(l->d);
+		rc = hl_core_tx(l->d);
 	if (rc < 0)
 		return rc;
 	hl_store_draft sd = {

@@ -2,8 +2,8 @@
  * connection survives), the active path chosen by preference with failback
  * hysteresis, failure detected by keepalive or, while entries await a
  * receipt, by an adaptive timeout; rekeying by a fresh handshake. */
-#include "daemon/daemon.h"
-#include "station/blob.h"
+#include "core.h"
+#include "session_int.h"
 
 #include <sodium.h>
 #include <string.h>
@@ -414,15 +414,36 @@ static void on_tick(uv_timer_t *t)
 	} else {
 		hl_path_choose(l); /* failback once a better path has been up long enough */
 	}
-	hl_linktest_tick(l, now);
-	hl_blob_tick(l, now);
 	hl_line_store_retry(l);
 	hl_line_drain_tick(l);
-	if (!l->d->stopping)
+	if (!l->d->stopping) {
 		hl_supervise_tick(l, now);
+		hl_features_tick(l, now);
+	}
 	if (!l->session && !l->stopped)
 		for (int i = 0; i < l->n_paths; i++)
 			if (!l->paths[i].session && !l->paths[i].dialing &&
 			    !uv_is_active((uv_handle_t *)&l->paths[i].dial_timer))
 				schedule_dial(&l->paths[i]);
+}
+
+int hl_path_view_get(const hl_line *l, int i, uint64_t now, hl_path_view *v)
+{
+	const hl_path *p = &l->paths[i];
+	const hl_session *s = p->session;
+	if (i >= l->n_paths && !s)
+		return 0;
+	v->endpoint = p->endpoint[0] ? p->endpoint : (s ? s->addr : "");
+	if (s && s == l->session)
+		v->state = "active";
+	else if (s && s->hello_rx)
+		v->state = s->suspect ? "suspect" : "standby";
+	else if (s || p->dialing)
+		v->state = "connecting";
+	else
+		v->state = "down";
+	v->rtt_ms = s && s->srtt_ms >= 0 ? s->srtt_ms : -1;
+	v->up_for_ms = s && p->up_since_ms ? (int64_t)(now - p->up_since_ms) : -1;
+	v->down_for_ms = !s && p->down_since_ms ? (int64_t)(now - p->down_since_ms) : -1;
+	return 1;
 }

@@ -1,7 +1,7 @@
 /* session.c — one TCP connection to a peer: the Noise IK/IKpsk2 handshake
  * (initiator or silent responder), then sealed transport messages carrying
  * records. It knows nothing of entries; records go to the line. */
-#include "daemon/daemon.h"
+#include "session_int.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -25,7 +25,7 @@ static void on_close(uv_handle_t *h)
 	hl_session *s = h->data;
 	if (--s->handles_open > 0)
 		return;
-	hl_daemon *d = s->d;
+	hl_core *d = s->d;
 	for (hl_session **pp = &d->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
@@ -38,7 +38,7 @@ static void on_close(uv_handle_t *h)
 	free(s);
 }
 
-static hl_session *session_new(hl_daemon *d)
+static hl_session *session_new(hl_core *d)
 {
 	hl_session *s = calloc(1, sizeof *s);
 	if (!s)
@@ -223,7 +223,7 @@ static int confirm(hl_session *s)
  * timestamp (line_clock.c). Any failure closes without a byte in reply. */
 static int responder_msg1(hl_session *s, const uint8_t *msg, size_t len)
 {
-	hl_daemon *d = s->d;
+	hl_core *d = s->d;
 	static const char *protos[2] = { HL_PROTO_IK, HL_PROTO_IKPSK2 };
 	uint8_t payload[64];
 	size_t plen = 0;
@@ -245,7 +245,7 @@ static int responder_msg1(hl_session *s, const uint8_t *msg, size_t len)
 	uint8_t rs[32];
 	if (hl_noise_hs_remote_static(s->hs, rs) < 0)
 		return HL_ERR_CRYPTO;
-	hl_line *l = hl_daemon_line_by_x(d, rs);
+	hl_line *l = hl_core_line_by_x(d, rs);
 	if (!l)
 		return HL_ERR_UNKNOWN_PEER;
 	if (l->has_psk != psk_used) {
@@ -405,7 +405,7 @@ static void on_connect(uv_connect_t *req, int status)
 	uint8_t raw[16];
 	set_addr(s, raw);
 	hl_line *l = s->line;
-	hl_daemon *d = s->d;
+	hl_core *d = s->d;
 	int rc = hl_noise_hs_new(&s->hs, l->has_psk ? HL_PROTO_IKPSK2 : HL_PROTO_IK, 1,
 				 (const uint8_t *)HL_PROLOGUE, strlen(HL_PROLOGUE), d->id->x_sk,
 				 l->peer->key.x, NULL, l->has_psk ? l->psk : NULL, l->has_psk ? 1 : 0);
@@ -447,7 +447,7 @@ int hl_session_dial(hl_line *l, int path, const struct sockaddr *sa)
 	return 0;
 }
 
-int hl_session_accept(hl_daemon *d, uv_stream_t *server)
+int hl_session_accept(hl_core *d, uv_stream_t *server)
 {
 	hl_session *s = session_new(d);
 	if (!s)
@@ -476,4 +476,23 @@ int hl_session_accept(hl_daemon *d, uv_stream_t *server)
 	}
 	uv_timer_start(&s->timer, on_deadline, HL_HANDSHAKE_DEADLINE_MS, 0);
 	return 0;
+}
+
+int hl_session_ready(const hl_session *s)
+{
+	return s->state == HL_SS_UP && s->hello_rx;
+}
+
+size_t hl_session_queued(const hl_session *s)
+{
+	return s->write_pending + s->out.len;
+}
+
+void hl_session_get_info(const hl_session *s, hl_session_info *out)
+{
+	out->addr = s->addr;
+	out->initiator = s->initiator;
+	out->hello = s->hello_rx;
+	out->suspect = s->suspect;
+	out->srtt_ms = s->srtt_ms;
 }

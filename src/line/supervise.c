@@ -2,16 +2,15 @@
  * availability report, and alarms raised once when a fault lasts (line or a
  * path down past AlarmAfter, receipts overdue, clock skew or step) and
  * cleared when it ends. */
-#include "daemon/daemon.h"
+#include "core.h"
+#include "session_int.h"
 
 #include <math.h>
 #include <stdio.h>
 
-#include "api/api_events.h"
 #include "util/err.h"
 #include "events.h"
 #include "util/log.h"
-#include "station/watch.h"
 
 #define RTT_SAMPLE_MS 10000u /* one stored RTT sample per path per 10 s */
 
@@ -30,7 +29,7 @@ void hl_supervise_alarm(hl_line *l, int kind, int path, int on, const char *text
 	int changed = on ? hl_alarm_raise(a, l->line_id, l->peer->name, kind, path, text) :
 			   hl_alarm_clear(a, l->line_id, l->peer->name, kind, path);
 	if (changed == 1)
-		hl_api_event_alarm(l, kind, path, on, text);
+		hl_core_notify_alarm(l->d, l, kind, path, on, text);
 }
 
 static void line_updown(hl_line *l, uint64_t now, int up)
@@ -39,7 +38,7 @@ static void line_updown(hl_line *l, uint64_t now, int up)
 	if (up != l->was_up) {
 		l->was_up = up;
 		hl_supervise_event(l, up ? HL_EV_LINE_UP : HL_EV_LINE_DOWN, up ? l->active : -1, 0, NULL);
-		hl_api_event_line(l);
+		hl_core_notify_line(l->d, l);
 	}
 	if (up) {
 		l->down_since_ms = 0;
@@ -127,5 +126,4 @@ void hl_supervise_tick(hl_line *l, uint64_t now)
 	clock_skew(l);
 	hl_line_clock_tick(l, now, hl_wall_ms());
 	hl_line_quota_tick(l, now);
-	hl_watch_tick(l, hl_wall_ms());
 }

@@ -94,12 +94,12 @@ static int verify(hl_line *l, hl_store_blob *b, const uint8_t hash[32], hl_blob_
 int hl_blob_append(hl_line *l, hl_store_blob *b, const uint8_t hash[32], uint64_t off,
 		   const uint8_t *p, size_t n, int *verdict)
 {
-	hl_daemon *d = l->d;
+	hl_core *d = l->d;
 	*verdict = 0;
 	struct hl_blob_line *bl = hl_blob_line_get(l);
 	if (!bl)
 		return HL_ERR_NOMEM;
-	int rc = hl_daemon_tx(d);
+	int rc = hl_core_tx(d);
 	if (rc < 0)
 		return rc;
 	hl_blob_hashing *h = hashing_find(bl, b->id);
@@ -129,7 +129,7 @@ int hl_blob_check_full(hl_line *l, hl_store_blob *b, const uint8_t hash[32], int
 	*verdict = 0;
 	if (b->have != b->size || b->state != HL_BLOB_PENDING)
 		return HL_ERR_STATE;
-	int rc = hl_daemon_tx(l->d);
+	int rc = hl_core_tx(l->d);
 	return rc < 0 ? rc : verify(l, b, hash, NULL, verdict);
 }
 
@@ -137,7 +137,7 @@ int hl_blob_check_full(hl_line *l, hl_store_blob *b, const uint8_t hash[32], int
 static int verify(hl_line *l, hl_store_blob *b, const uint8_t hash[32], hl_blob_hashing *h,
 		  int *verdict)
 {
-	hl_daemon *d = l->d;
+	hl_core *d = l->d;
 	uint8_t got[32];
 	int rc;
 
@@ -180,14 +180,14 @@ int hl_blob_on_entry(hl_line *l, const hl_entry *e, int own)
 	size_t off;
 	if (hl_attach_parse(e->body, e->body_len, &a, &off) < 0)
 		return 0; /* cannot be: hl_entry_check_fields passed it */
-	hl_daemon *d = l->d;
+	hl_core *d = l->d;
 	hl_store_blob b;
 	int rc = hl_store_blob_get(d->store, l->line_id, a.hash, &b);
 	if (rc == 0 && (b.from_peer || b.state != HL_BLOB_PENDING || b.size != a.size))
 		return 0; /* held or wanted already (the same file sent again, or ours back) */
 	if (rc < 0 && rc != HL_ERR_NOTFOUND)
 		return rc;
-	rc = hl_daemon_tx(d);
+	rc = hl_core_tx(d);
 	/* Our own upload of the same content, unfinished: fetch the rest from
 	 * the peer, or the peer's entry would stay pending for ever. */
 	if (rc == 0 && b.id && !b.from_peer)
@@ -199,7 +199,7 @@ int hl_blob_on_entry(hl_line *l, const hl_entry *e, int own)
 	hl_log(HL_LOG_INFO, "%s: entry %llu has an attachment (%llu bytes): fetching it",
 	       l->peer->name, (unsigned long long)e->seq, (unsigned long long)a.size);
 	hl_session *s = l->session;
-	if (s && s->state == HL_SS_UP && s->hello_rx)
+	if (s && hl_session_ready(s))
 		hl_blob_send_want(s, a.hash, 0);
 	return 0;
 }
@@ -211,7 +211,7 @@ static const char *state_name(const hl_store_blob *b, uint64_t size)
 	return b->state == HL_BLOB_COMPLETE ? "complete" : "pending";
 }
 
-json_t *hl_blob_entry_json(hl_daemon *d, hl_line *l, const hl_entry *e, int own,
+json_t *hl_blob_entry_json(hl_core *d, hl_line *l, const hl_entry *e, int own,
 			   size_t *text_off)
 {
 	hl_attach_desc a;

@@ -9,28 +9,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api/api_request.h"
-#include "daemon/daemon.h"
+#include "line/core.h"
+#include "line/feature.h"
+#include "record/wire.h"
+#include "store/store_blobs.h"
 
-/* entry_hooks.c: an entry was stored; a peer's entry with an attachment
- * makes its blob wanted (and asked for, if the line is up). */
+/* The feature (station.c registers it) with the hooks below. */
+extern const hl_feature hl_blob_feature;
+
+/* An entry was stored; a peer's entry with an attachment makes its blob
+ * wanted (and asked for, if the line is up). */
 int hl_blob_on_entry(hl_line *l, const hl_entry *e, int own);
 
-/* line.c: a BLOB or BLOB_WANT record. Negative (close the session) only for
+/* A BLOB or BLOB_WANT record. Negative (close the session) only for
  * a malformed record; anything unwanted is ignored. */
 int hl_blob_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
-/* line.c: the peer's HELLO verified on s: ask again for every pending blob. */
+/* The peer's HELLO verified on s: ask again for every pending blob. */
 void hl_blob_on_hello(hl_line *l, hl_session *s);
-/* line.c: after the entries: stream wanted blob chunks while no entry waits,
+/* After the entries: stream wanted blob chunks while no entry waits,
  * the session's queue is short and the rate allows. */
 void hl_blob_pump(hl_line *l);
-/* path.c, from the line's tick: re-ask a stalled transfer. */
+/* From the line's tick: re-ask a stalled transfer. */
 void hl_blob_tick(hl_line *l, uint64_t now);
-/* line.c: the line closes; frees its attachment state. */
+/* The line closes; frees its attachment state. */
 void hl_blob_line_close(hl_line *l);
 
-/* api.c: attach-begin, attach-chunk and attachment requests; the reply. */
-json_t *hl_blob_api(hl_daemon *d, const hl_api_request *r);
+/* An upload (api/blob_api.c) or a chunk from the peer: appends n bytes at off (== b->have) to blob b of line l in the turn's
+ * transaction, keeping b->have. *verdict: 0 still incomplete, 1 complete and
+ * its hash verified (state now COMPLETE), -1 complete but the content does
+ * not match hash (the caller resets or gives up). */
+int hl_blob_append(hl_line *l, hl_store_blob *b, const uint8_t hash[32], uint64_t off,
+		   const uint8_t *p, size_t n, int *verdict);
+
 /* api.c: the body of a send with an attachment: its descriptor, then text.
  * The blob must be complete on this line. *body is malloc'd. On error err
  * holds the reply sentence. */
@@ -39,7 +49,7 @@ int hl_blob_send_body(hl_line *l, const char *hash_hex, const char *text, size_t
 /* api_json.c: {"id","name","size","have","state"} (and for our own entries
  * "delivered") for an entry flagged ATTACHMENT; NULL for another entry.
  * *text_off: where the message text starts in the body (0 without one). */
-json_t *hl_blob_entry_json(hl_daemon *d, hl_line *l, const hl_entry *e, int own,
+json_t *hl_blob_entry_json(hl_core *d, hl_line *l, const hl_entry *e, int own,
 			   size_t *text_off);
 
 #endif

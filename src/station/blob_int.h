@@ -1,4 +1,4 @@
-/* blob_int.h — private to blob.c, blob_api.c and blob_line.c: the per-line
+/* blob_int.h — private to blob.c and blob_line.c: the per-line
  * attachment state and the append-and-verify step they share. */
 #ifndef HL_BLOB_INT_H
 #define HL_BLOB_INT_H
@@ -52,13 +52,6 @@ struct hl_blob_line *hl_blob_line_get(hl_line *l);
  * between the last append and the verdict): check it now. verdict as for
  * hl_blob_append; HL_ERR_STATE if b is not such a blob. */
 int hl_blob_check_full(hl_line *l, hl_store_blob *b, const uint8_t hash[32], int *verdict);
-
-/* Appends n bytes at off (== b->have) to blob b of line l in the turn's
- * transaction, keeping b->have. *verdict: 0 still incomplete, 1 complete and
- * its hash verified (state now COMPLETE), -1 complete but the content does
- * not match hash (the caller resets or gives up). */
-int hl_blob_append(hl_line *l, hl_store_blob *b, const uint8_t hash[32], uint64_t off,
-		   const uint8_t *p, size_t n, int *verdict);
 
 /* Sends BLOB_WANT(hash, offset) on s. */
 int hl_blob_send_want(hl_session *s, const uint8_t hash[32], uint64_t offset);

@@ -16,7 +16,7 @@
 
 static int session_ready(const hl_line *l, const hl_session *s)
 {
-	return s && s->state == HL_SS_UP && s->hello_rx && !l->stopped;
+	return s && hl_session_ready(s) && !l->stopped;
 }
 
 /* ---- receiving side ---- */
@@ -224,7 +224,7 @@ static int on_want(hl_line *l, const uint8_t *body, size_t len)
 	if (rc < 0)
 		return rc;
 	/* How far the peer holds ours, for the view: a failure costs only that. */
-	if (!b.from_peer && off > b.peer_have && hl_daemon_tx(l->d) == 0 &&
+	if (!b.from_peer && off > b.peer_have && hl_core_tx(l->d) == 0 &&
 	    hl_store_blob_set_peer_have(l->d->store, b.id, off) < 0)
 		hl_log(HL_LOG_WARN, "%s: cannot record how much of %s the peer holds", l->peer->name,
 		       b.name);
@@ -335,8 +335,8 @@ void hl_blob_pump(hl_line *l)
 	hl_buf_init(&piece, HL_BLOB_CHUNK);
 	/* Entries first: none may be waiting; and only a short queue, so the
 	 * next entry does not wait behind many chunks. */
-	while (s->state == HL_SS_UP && s->send_next > l->own_durable &&
-	       s->write_pending + s->out.len < HL_BLOB_WINDOW) {
+	while (hl_session_ready(s) && !hl_line_entries_waiting(l) &&
+	       hl_session_queued(s) < HL_BLOB_WINDOW) {
 		hl_blob_sending *x = next_sending(bl);
 		if (!x)
 			break;
@@ -364,3 +364,22 @@ void hl_blob_pump(hl_line *l)
 	hl_buf_free(&data);
 	hl_buf_free(&piece);
 }
+
+static int blob_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32], uint64_t stored_ms,
+		      int own)
+{
+	(void)hash;
+	(void)stored_ms;
+	return hl_blob_on_entry(l, e, own);
+}
+
+const hl_feature hl_blob_feature = {
+	.name = "attachments",
+	.records = { HL_REC_BLOB, HL_REC_BLOB_WANT },
+	.on_record = hl_blob_on_record,
+	.on_entry = blob_entry,
+	.on_hello = hl_blob_on_hello,
+	.pump = hl_blob_pump,
+	.tick = hl_blob_tick,
+	.close = hl_blob_line_close,
+};

@@ -66,7 +66,7 @@ static int send_checkin(hl_line *l, uint64_t at_ms)
 		       hl_strerror(rc));
 		return rc;
 	}
-	if (hl_daemon_after_commit(l->d, checkin_committed, l) == 0)
+	if (hl_core_after_commit(l->d, checkin_committed, l) == 0)
 		l->checkin_unsaved_ms = at_ms;
 	hl_watch_ref_name(l, 1, seq, name, sizeof name);
 	snprintf(text, sizeof text, "%s for %s", name, when);

@@ -7,7 +7,8 @@
 
 #include <sodium.h>
 
-#include "daemon/daemon.h"
+#include "station.h"
+#include "line/core.h"
 #include "record/entryref.h"
 #include "util/err.h"
 
@@ -24,7 +25,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return HL_ERR_NOTFOUND;
 }
 
-static hl_line *only_line(hl_daemon *d)
+static hl_line *only_line(hl_core *d)
 {
 	hl_line *found = NULL;
 
@@ -38,7 +39,7 @@ static hl_line *only_line(hl_daemon *d)
 	return found;
 }
 
-static int by_name(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
+static int by_name(hl_core *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
 		   size_t errlen)
 {
 	hl_line *l;
@@ -46,14 +47,14 @@ static int by_name(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *
 
 	if (strcmp(r->author, d->cfg->name) == 0) {
 		loc->own = 1;
-		l = r->line[0] ? hl_daemon_line_by_name(d, r->line) : only_line(d);
+		l = r->line[0] ? hl_core_line_by_name(d, r->line) : only_line(d);
 		if (!l && r->line[0])
 			return fail(err, errlen, "no peer '%s' in the configuration", r->line);
 		if (!l)
 			return fail(err, errlen, "several lines: name the line, as %s#%llu@PEER",
 				    r->author, (unsigned long long)r->seq);
 	} else {
-		l = hl_daemon_line_by_name(d, r->author);
+		l = hl_core_line_by_name(d, r->author);
 		if (!l)
 			return fail(err, errlen, "'%s' is neither this station nor a configured peer",
 				    r->author);
@@ -73,7 +74,7 @@ static int by_name(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *
 	return rc;
 }
 
-static int by_hash(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
+static int by_hash(hl_core *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
 		   size_t errlen)
 {
 	uint8_t line_id[32], author[32];
@@ -104,7 +105,7 @@ static int by_hash(hl_daemon *d, const hl_entryref *r, hl_entry_loc *loc, char *
 	return fail(err, errlen, "entry %s is not on a configured line", r->hex);
 }
 
-int hl_daemon_find_entry(hl_daemon *d, const char *text, hl_entry_loc *loc, char *err,
+int hl_station_find_entry(hl_core *d, const char *text, hl_entry_loc *loc, char *err,
 			 size_t errlen)
 {
 	hl_entryref r;

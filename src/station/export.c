@@ -25,7 +25,7 @@ typedef struct {
 } side;
 
 struct hl_export {
-	hl_daemon *d;
+	hl_core *d;
 	hl_line *l;
 	hl_export_opts o;
 	hl_hlt_writer w;
@@ -144,7 +144,7 @@ static int plan_range(hl_export *x, char *err, size_t errlen)
 	return 0;
 }
 
-int hl_export_begin(hl_daemon *d, hl_line *l, const hl_export_opts *o, hl_export **out,
+int hl_export_begin(hl_core *d, hl_line *l, const hl_export_opts *o, hl_export **out,
 		    char *err, size_t errlen)
 {
 	*out = NULL;

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "daemon/daemon.h"
+#include "line/core.h"
 #include "record/transcript.h"
 
 typedef struct {
@@ -19,7 +19,7 @@ typedef struct {
 typedef struct hl_export hl_export;
 
 /* Plans the export (ranges, anchors). err explains a refusal in words. */
-int hl_export_begin(hl_daemon *d, hl_line *l, const hl_export_opts *o, hl_export **out,
+int hl_export_begin(hl_core *d, hl_line *l, const hl_export_opts *o, hl_export **out,
 		    char *err, size_t errlen);
 /* Appends the next part of the file (about 64 KiB, never nothing) to out.
  * Returns 0 with more to come, 1 once the signed trailer has been appended. */

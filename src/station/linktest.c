@@ -2,7 +2,7 @@
  * text) that the peer's daemon answers with a TEST_REPLY entry echoing it;
  * scheduled every TestInterval, or on demand (`hotline test`), one at a time,
  * with a deadline. Both travel the record like messages. */
-#include "daemon/daemon.h"
+#include "linktest.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -54,7 +54,7 @@ int hl_linktest_start(hl_line *l, hl_test_waiter *w)
 		};
 		int rc = hl_line_submit(l, &dr, &l->test_seq, l->test_hash);
 		if (rc == 0)
-			rc = hl_daemon_after_commit(l->d, test_committed, l);
+			rc = hl_core_after_commit(l->d, test_committed, l);
 		if (rc < 0)
 			return rc;
 		l->test_sent_ms = hl_now_ms(l->d);
@@ -85,7 +85,7 @@ static void answer(hl_line *l, const hl_entry *e, const uint8_t hash[32])
 		       (unsigned long long)e->seq, hl_strerror(rc));
 }
 
-void hl_linktest_on_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32])
+static void on_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32])
 {
 	if (e->kind == HL_KIND_TEST) {
 		answer(l, e, hash);
@@ -115,7 +115,7 @@ void hl_linktest_on_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32])
 	finish(l, 0, rtt);
 }
 
-void hl_linktest_tick(hl_line *l, uint64_t now)
+static void tick(hl_line *l, uint64_t now)
 {
 	const hl_config *cfg = l->d->cfg;
 	if (l->test_seq && now - l->test_sent_ms > cfg->test_deadline_ms) {
@@ -142,3 +142,19 @@ void hl_linktest_cancel(hl_line *l)
 {
 	finish(l, HL_ERR_STATE, 0);
 }
+
+static int linktest_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32], uint64_t stored_ms,
+			  int own)
+{
+	(void)stored_ms;
+	if (!own)
+		on_entry(l, e, hash);
+	return 0;
+}
+
+const hl_feature hl_linktest_feature = {
+	.name = "link tests",
+	.on_entry = linktest_entry,
+	.tick = tick,
+	.close = hl_linktest_cancel,
+};

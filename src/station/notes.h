@@ -6,13 +6,12 @@
 
 #include <jansson.h>
 
-#include "api/api_request.h"
-#include "daemon/daemon.h"
+#include "line/core.h"
 
 /* At start-up, before the sandbox: the schemas of FormsDir into d->forms.
  * A FormsDir given in the configuration must load; the default one may be
  * missing (a warning: notices are then refused and shown undecoded). */
-int hl_notice_load_forms(hl_daemon *d, char *err, size_t errlen);
+int hl_notice_load_forms(hl_core *d, char *err, size_t errlen);
 
 /* A notice request made into the body and reference of a NOTICE entry for
  * line l: the form filled and checked, encoded canonically; reply_to found
@@ -24,19 +23,28 @@ typedef struct {
 	uint8_t ref[32];
 	int nrefs;            /* 0 or 1 */
 } hl_notice_draft;
-int hl_notice_prepare(hl_daemon *d, hl_line *l, const hl_api_request *r, hl_notice_draft *out,
+/* What a notice request names, as the API parsed it: the form (version 0:
+ * the newest), its fields as n_kv "name=value" strings, the entry answered
+ * (entryref.h syntax) or NULL. */
+typedef struct {
+	const char *form;
+	uint32_t form_version;
+	const char *const *kv;
+	int n_kv;
+	const char *reply_to;
+} hl_notice_input;
+int hl_notice_prepare(hl_core *d, hl_line *l, const hl_notice_input *r, hl_notice_draft *out,
 		      char *err, size_t errlen);
 void hl_notice_draft_free(hl_notice_draft *nd);
 
 /* The "forms" reply: every loaded form with its fields. */
-json_t *hl_notice_forms_json(hl_daemon *d);
+json_t *hl_notice_forms_json(hl_core *d);
 
 /* translate.c. Each stores in the turn's transaction and returns the reply
  * to send once it is committed; NULL with err set when refused. */
-json_t *hl_translate(hl_daemon *d, const char *op, const hl_api_request *r, char *err,
-		     size_t errlen);
-json_t *hl_certify(hl_daemon *d, const char *op, const hl_api_request *r, char *err,
-		   size_t errlen);
+json_t *hl_translate(hl_core *d, const char *op, const char *entry, const char *lang,
+		     const char *text, size_t text_len, char *err, size_t errlen);
+json_t *hl_certify(hl_core *d, const char *op, int64_t translation_id, char *err, size_t errlen);
 
 /* notes_listing.c: what an inbox or log listing adds to each entry: the
  * form of a notice ("form", or "form_error"), "reply_to", "awaiting_reply"
@@ -44,7 +52,7 @@ json_t *hl_certify(hl_daemon *d, const char *op, const hl_api_request *r, char *
  * entries of the same listing, never a look-up by hash), and the entry's
  * "translations" (one query per line). */
 typedef struct hl_notes_listing hl_notes_listing;
-hl_notes_listing *hl_notes_listing_new(hl_daemon *d);
+hl_notes_listing *hl_notes_listing_new(hl_core *d);
 /* Before walking one side (own or the peer's) of line l. */
 int hl_notes_listing_side(hl_notes_listing *nl, hl_line *l, int own);
 /* For each entry of that walk, with its JSON object o. */

@@ -37,7 +37,7 @@ typedef struct {
 } line_notes;
 
 struct hl_notes_listing {
-	hl_daemon *d;
+	hl_core *d;
 	pending *pend;
 	size_t n_pend, cap_pend;
 	answer *ans;
@@ -46,7 +46,7 @@ struct hl_notes_listing {
 	int n_lines;
 };
 
-hl_notes_listing *hl_notes_listing_new(hl_daemon *d)
+hl_notes_listing *hl_notes_listing_new(hl_core *d)
 {
 	hl_notes_listing *nl = calloc(1, sizeof *nl);
 	if (nl)
@@ -279,7 +279,7 @@ void hl_notes_listing_finish(hl_notes_listing *nl)
 		for (size_t k = 0; k < nl->n_pend; k++)
 			if (nl->pend[k].line == ln->line)
 				need |= nl->pend[k].own ? 2 : 1;
-		hl_daemon *d = nl->d;
+		hl_core *d = nl->d;
 		for (int side = 1; side <= 2; side++) {
 			if (!(need & side) || (ln->sides & side))
 				continue;

@@ -1,6 +1,7 @@
 /* notice.c — notices: the station's forms (FormsDir), a notice request made
  * into a NOTICE entry's canonical body (and the entry it answers), and the
  * list of forms for operators. docs/FORMS.md. */
+#include "station.h"
 #include "notes.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include "util/log.h"
 #include "util/text.h"
 
-int hl_notice_load_forms(hl_daemon *d, char *err, size_t errlen)
+int hl_notice_load_forms(hl_core *d, char *err, size_t errlen)
 {
 	const hl_config *cfg = d->cfg;
 	struct stat st;
@@ -75,7 +76,7 @@ static void form_names(const hl_form_set *set, char *out, size_t outlen)
 
 /* The referenced entry must be on this line; a reply must answer the
  * peer's notice of a form that expects it. */
-static int check_reply_to(hl_daemon *d, hl_line *l, const hl_form *f, const hl_entry_loc *loc,
+static int check_reply_to(hl_core *d, hl_line *l, const hl_form *f, const hl_entry_loc *loc,
 			  const char *ref, char *err, size_t errlen)
 {
 	int reply = is_reply_form(&d->forms, f->name);
@@ -123,7 +124,7 @@ static int check_reply_to(hl_daemon *d, hl_line *l, const hl_form *f, const hl_e
 	return rc;
 }
 
-int hl_notice_prepare(hl_daemon *d, hl_line *l, const hl_api_request *r, hl_notice_draft *out,
+int hl_notice_prepare(hl_core *d, hl_line *l, const hl_notice_input *r, hl_notice_draft *out,
 		      char *err, size_t errlen)
 {
 	hl_form_values v;
@@ -155,7 +156,7 @@ int hl_notice_prepare(hl_daemon *d, hl_line *l, const hl_api_request *r, hl_noti
 	}
 	if (r->reply_to) {
 		hl_entry_loc loc;
-		rc = hl_daemon_find_entry(d, r->reply_to, &loc, msg, sizeof msg);
+		rc = hl_station_find_entry(d, r->reply_to, &loc, msg, sizeof msg);
 		if (rc < 0)
 			snprintf(err, errlen, "notice: reply_to: %s", msg);
 		else
@@ -233,7 +234,7 @@ static json_t *field_json(const hl_form_field *fd)
 	return o;
 }
 
-json_t *hl_notice_forms_json(hl_daemon *d)
+json_t *hl_notice_forms_json(hl_core *d)
 {
 	json_t *forms = json_array();
 

@@ -1,6 +1,7 @@
 /* watch.c — acknowledgement deadlines: a watch row per entry that waits for a
  * human ACK (ours and the peer's), rows that fall due raise alarms, an ACK
  * removes its row and clears them; and `hotline ack`, which writes the ACK. */
+#include "station.h"
 #include "watch.h"
 
 #include <sodium.h>
@@ -188,7 +189,7 @@ static void mark_due(hl_line *l, uint64_t now)
 	uint64_t next = 0;
 	int rc;
 
-	if (!rows || hl_daemon_tx(l->d) < 0) {
+	if (!rows || hl_core_tx(l->d) < 0) {
 		free(rows);
 		return;
 	}
@@ -354,7 +355,7 @@ static int find_queued_ack(void *arg, const hl_store_draft *dr)
 	return 1;
 }
 
-int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *op,
+int hl_watch_ack(hl_core *d, const char *text, const char *note, const char *op,
 		 hl_line **line, uint64_t *seq, uint8_t hash[32], int64_t *draft, char *acked,
 		 size_t ackedlen, char *err, size_t errlen)
 {
@@ -367,7 +368,7 @@ int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *o
 	*line = NULL;
 	*seq = 0;
 	*draft = 0;
-	rc = hl_daemon_find_entry(d, text, &loc, err, errlen);
+	rc = hl_station_find_entry(d, text, &loc, err, errlen);
 	if (rc < 0)
 		return rc;
 	hl_line *l = loc.line;
@@ -439,11 +440,11 @@ int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *o
 	return 0;
 }
 
-int hl_watch_reply_ref(hl_daemon *d, hl_line *l, const char *text, uint8_t hash[32], char *err,
+int hl_watch_reply_ref(hl_core *d, hl_line *l, const char *text, uint8_t hash[32], char *err,
 		       size_t errlen)
 {
 	hl_entry_loc loc;
-	int rc = hl_daemon_find_entry(d, text, &loc, err, errlen);
+	int rc = hl_station_find_entry(d, text, &loc, err, errlen);
 
 	if (rc < 0)
 		return rc;
@@ -453,3 +454,22 @@ int hl_watch_reply_ref(hl_daemon *d, hl_line *l, const char *text, uint8_t hash[
 	memcpy(hash, loc.hash, 32);
 	return 0;
 }
+
+static void watch_feature_tick(hl_line *l, uint64_t now)
+{
+	(void)now; /* deadlines are on the wall clock */
+	hl_watch_tick(l, hl_wall_ms());
+}
+
+/* The lost turn's watch rows went with it: counted again at the next tick. */
+static void watch_reload(hl_line *l)
+{
+	l->watch_ready = 0;
+}
+
+const hl_feature hl_watch_feature = {
+	.name = "watch",
+	.on_entry = hl_watch_on_entry,
+	.tick = watch_feature_tick,
+	.reload = watch_reload,
+};

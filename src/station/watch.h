@@ -7,12 +7,16 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "daemon/daemon.h"
+#include "line/core.h"
+#include "line/feature.h"
 
-/* From the entry hook (entry_hooks.c), inside the turn's transaction: an
- * entry that needs an ACK gets its watch row; an ACK removes the row of
- * the entry it names and clears alarms no longer due. Negative only if the
- * store failed. */
+/* The feature (station.c registers it): a watch row per entry that waits
+ * for an acknowledgement, deadlines on the tick, check-ins. */
+extern const hl_feature hl_watch_feature;
+
+/* An entry stored, inside the turn's transaction: one that needs an ACK
+ * gets its watch row; an ACK removes the row of the entry it names and
+ * clears alarms no longer due. Negative only if the store failed. */
 int hl_watch_on_entry(hl_line *l, const hl_entry *e, const uint8_t hash[32], uint64_t stored_ms,
 		      int own);
 /* From the line's tick: rows that fell due become overdue (events,
@@ -30,19 +34,19 @@ void hl_watch_ref_name(const hl_line *l, int own, uint64_t seq, char *out, size_
  * Refused with a sentence in err: own entries, kinds that take no ACK,
  * entries already acknowledged (by whom, when) or with an ACK queued,
  * unknown names. */
-int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *op,
+int hl_watch_ack(hl_core *d, const char *text, const char *note, const char *op,
 		 hl_line **line, uint64_t *seq, uint8_t hash[32], int64_t *draft, char *acked,
 		 size_t ackedlen, char *err, size_t errlen);
 
 /* `send --reply-to`: the hash of the entry named by text, which must be on l. */
-int hl_watch_reply_ref(hl_daemon *d, hl_line *l, const char *text, uint8_t hash[32], char *err,
+int hl_watch_reply_ref(hl_core *d, hl_line *l, const char *text, uint8_t hash[32], char *err,
 		       size_t errlen);
 
 /* ---- views (watch_view.c) ---- */
 typedef struct hl_watch_view hl_watch_view;
 /* Reads what the views need of line l: every entry's name by hash, every
  * ACK by the hash it answers, the waiting rows. NULL when out of memory. */
-hl_watch_view *hl_watch_view_new(hl_daemon *d, hl_line *l);
+hl_watch_view *hl_watch_view_new(hl_core *d, hl_line *l);
 void hl_watch_view_free(hl_watch_view *v);
 /* Adds "ref", "refs" and (for kinds that need one) "ack" to o, an entry's
  * JSON (docs/API.md). */

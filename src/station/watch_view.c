@@ -13,7 +13,7 @@
 #include "util/text.h"
 
 struct hl_watch_view {
-	hl_daemon *d;
+	hl_core *d;
 	hl_line *l;
 	int own;           /* the chain being walked */
 	uint64_t now;
@@ -73,7 +73,7 @@ static int queued_ack(void *arg, const hl_store_draft *dr)
 	return 0;
 }
 
-hl_watch_view *hl_watch_view_new(hl_daemon *d, hl_line *l)
+hl_watch_view *hl_watch_view_new(hl_core *d, hl_line *l)
 {
 	hl_watch_view *v = calloc(1, sizeof *v);
 

@@ -5,9 +5,9 @@
 
 #include <string.h>
 
-#include "blob.h"
+#include "station/blob.h"
 #include "store/store_outbox.h"
-#include "watch.h"
+#include "station/watch.h"
 
 void hl_outbox_status_json(const hl_line *l, json_t *o)
 {
@@ -16,7 +16,7 @@ void hl_outbox_status_json(const hl_line *l, json_t *o)
 }
 
 typedef struct {
-	hl_daemon *d;
+	hl_core *d;
 	hl_line *l;
 	hl_watch_view *view;
 	json_t *arr;
@@ -60,7 +60,7 @@ static int draft_json(void *arg, const hl_store_draft *dr)
 	return 0;
 }
 
-json_t *hl_outbox_entries_json(hl_daemon *d, hl_line *l, hl_watch_view *view)
+json_t *hl_outbox_entries_json(hl_core *d, hl_line *l, hl_watch_view *view)
 {
 	draft_ctx c = { d, l, view, json_array() };
 
