@@ -106,8 +106,13 @@ $(SQLFAULT): tests/tools/sqlfault.c
 
 tests: all $(UNIT_BINS) $(TOOL_BINS) $(SQLFAULT)
 
+# The layering rule of src/ (src/LAYERS, docs/ARCHITECTURE.md) on what
+# the compiler saw: every hl_ symbol and #include across folders.
+check-layers: all $(LIB)
+	@sh scripts/check-layers.sh $(BUILD)/obj src
+
 # Runs every test: unit, Noise vectors, integration against real daemons.
-check: tests
+check: tests check-layers
 	@BUILD=$(BUILD) sh tests/run.sh
 
 check-asan:
@@ -186,7 +191,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build
 
-.PHONY: all tests check check-asan demo install clean FORCE
+.PHONY: all tests check check-layers check-asan demo install clean FORCE
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d)
 

@@ -2,8 +2,8 @@
 # check-layers.sh — the layering rule of src/ (docs/ARCHITECTURE.md), checked
 # on what the compiler and linker see: every hl_ symbol an object uses, and
 # every header a source file includes, must come from its own folder or
-# from a folder that src/LAYERS lets it use. Prints one line per crossing
-# and exits 1 if there is any.
+# from a folder that src/LAYERS lets it use; a header NAME_int.h is private
+# to its own folder. Prints one line per crossing and exits 1 if any.
 #
 # usage: check-layers.sh [OBJDIR [SRCDIR [LAYERS]]]
 #   OBJDIR  objects, one folder per layer (default build/obj)
@@ -25,15 +25,28 @@ sed -e 's/#.*//' -e 's/:/ /' "$LAYERS" | awk 'NF' >"$tmp/rule"
 folders=$(awk '{print $1}' "$tmp/rule")
 
 # Symbols: "D folder file sym" for definitions, "U folder file sym" for uses.
-: >"$tmp/syms"
+# One nm over every object (-A names the object on each line): a process per
+# object made this check slow on a loaded machine.
+objs=""
 for f in $folders; do
 	for o in "$OBJDIR/$f"/*.o; do
 		[ -f "$o" ] || continue
-		b=$(basename "$o" .o)
-		"$NM" --defined-only -g "$o" | awk -v d="$f" -v b="$b" '$3 ~ /^hl_/ {print "D", d, b, $3}' >>"$tmp/syms"
-		"$NM" -u "$o" | awk -v d="$f" -v b="$b" '$2 ~ /^hl_/ {print "U", d, b, $2}' >>"$tmp/syms"
+		b=${o##*/}
+		# Left over from a file since moved: not part of the tree.
+		[ -f "$SRCDIR/$f/${b%.o}.c" ] && objs="$objs $o"
 	done
 done
+: >"$tmp/syms"
+if [ -n "$objs" ]; then
+	# shellcheck disable=SC2086 # one word per object, no spaces in paths
+	{ "$NM" -A --defined-only -g $objs | sed 's/^/D /'; "$NM" -A -u $objs | sed 's/^/U /'; } |
+		awk '{
+			o = $2; sub(/:.*/, "", o); sym = $NF
+			if (sym !~ /^hl_/) next
+			n = split(o, p, "/"); b = p[n]; sub(/\.o$/, "", b)
+			print $1, p[n - 1], b, sym
+		}' >"$tmp/syms"
+fi
 # An object outside every layer folder belongs to no layer: an error too.
 stray=$(find "$OBJDIR" -maxdepth 1 -name '*.o' | head -n 5)
 for o in $stray; do
@@ -42,17 +55,23 @@ done
 
 # Includes: "folder file header-folder header" for each #include "x/y.h";
 # a header named without a folder is the including file's own folder's.
-: >"$tmp/incs"
+srcs=""
 for f in $folders; do
 	for s in "$SRCDIR/$f"/*.c "$SRCDIR/$f"/*.h; do
-		[ -f "$s" ] || continue
-		sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$s" |
-			awk -v d="$f" -v s="$(basename "$s")" '{
-				n = split($0, p, "/")
-				print d, s, (n > 1 ? p[1] : d), $0
-			}' >>"$tmp/incs"
+		[ -f "$s" ] && srcs="$srcs $s"
 	done
 done
+: >"$tmp/incs"
+if [ -n "$srcs" ]; then
+	# shellcheck disable=SC2086
+	grep -H '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' $srcs |
+		awk '{
+			f = $0; sub(/:.*/, "", f)
+			h = $0; sub(/^[^"]*"/, "", h); sub(/".*/, "", h)
+			n = split(f, p, "/"); m = split(h, q, "/")
+			print p[n - 1], p[n], (m > 1 ? q[1] : p[n - 1]), h
+		}' >"$tmp/incs"
+fi
 
 awk -v rulef="$tmp/rule" -v incf="$tmp/incs" '
 BEGIN {
@@ -81,6 +100,9 @@ END {
 			bad = 1
 		} else if (w[3] != w[1] && !may[w[1] " " w[3]]) {
 			printf "%s/%s: includes \"%s\": %s may not use %s\n", w[1], w[2], w[4], w[1], w[3]
+			bad = 1
+		} else if (w[3] != w[1] && w[4] ~ /_int\.h$/) {
+			printf "%s/%s: includes \"%s\": private to %s\n", w[1], w[2], w[4], w[3]
 			bad = 1
 		}
 	}
