@@ -19,6 +19,26 @@ static json_t *hex_str(const uint8_t *p, size_t n)
 	return json_string(h);
 }
 
+static int alarm_json(void *arg, const hl_alarm_view *v)
+{
+	json_t *obj = json_pack("{s:s,s:o,s:I,s:s}", "kind", hl_alarm_kind_name(v->kind), "path",
+				v->path < 0 ? json_null() : json_integer(v->path), "since_ms",
+				(json_int_t)v->since_ms, "text", v->text);
+	return !obj || json_array_append_new(arg, obj) < 0 ? -1 : 0;
+}
+
+/* Open alarms of a line: [{"kind":"line-down","path":null|N,"since_ms":T,"text":"..."}];
+ * NULL without memory. */
+static json_t *alarms_json(const hl_alarms *a, const uint8_t line_id[32])
+{
+	json_t *arr = json_array();
+	if (arr && hl_alarms_walk(a, line_id, alarm_json, arr) != 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
 static json_t *paths_json(const hl_line *l, uint64_t now)
 {
 	json_t *arr = json_array();
@@ -65,7 +85,7 @@ json_t *hl_api_status(hl_core *d)
 		json_object_set_new(o, "initiator", si.addr ? json_boolean(si.initiator) : json_null());
 		json_object_set_new(o, "active_path", l->active >= 0 && si.addr ? json_integer(l->active) : json_null());
 		json_object_set_new(o, "paths", paths_json(l, now));
-		json_object_set_new(o, "alarms", hl_alarms_json(d->alarms, l->line_id));
+		json_object_set_new(o, "alarms", alarms_json(d->alarms, l->line_id));
 		json_object_set_new(o, "clock_offset_ms", l->clock_known ? json_real(l->clock_offset_ms) : json_null());
 		json_object_set_new(o, "rtt_ms", l->rtt_ms >= 0 ? json_real(l->rtt_ms) : json_null());
 		json_object_set_new(o, "last_traffic_ms_ago",

@@ -420,27 +420,21 @@ int hl_alarm_is_open(const hl_alarms *a, const uint8_t line_id[32], int kind, in
 	return a && find(a, line_id, kind, path) != NULL;
 }
 
-json_t *hl_alarms_json(const hl_alarms *a, const uint8_t line_id[32])
+int hl_alarms_walk(const hl_alarms *a, const uint8_t line_id[32],
+		   int (*fn)(void *arg, const hl_alarm_view *v), void *arg)
 {
-	json_t *arr = json_array();
-
-	if (!arr || !a)
-		return arr;
+	if (!a)
+		return 0;
 	if (!line_id)
 		line_id = station_line;
 	for (size_t i = 0; i < a->n_open; i++) {
 		const open_alarm *o = &a->open[i];
-		json_t *obj;
-
 		if (memcmp(o->line, line_id, 32) != 0)
 			continue;
-		obj = json_pack("{s:s,s:o,s:I,s:s}", "kind", hl_alarm_kind_name(o->kind),
-				"path", o->path < 0 ? json_null() : json_integer(o->path),
-				"since_ms", (json_int_t)o->since_ms, "text", o->text);
-		if (!obj || json_array_append_new(arr, obj) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
+		hl_alarm_view v = { o->kind, o->path, o->since_ms, o->text };
+		int rc = fn(arg, &v);
+		if (rc)
+			return rc;
 	}
-	return arr;
+	return 0;
 }

@@ -4,7 +4,6 @@
 #ifndef HL_ALARM_H
 #define HL_ALARM_H
 
-#include <jansson.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -48,8 +47,17 @@ int hl_alarm_raise(hl_alarms *a, const uint8_t line_id[32], const char *peer, in
  * Returns 1 if it was open, 0 if not. */
 int hl_alarm_clear(hl_alarms *a, const uint8_t line_id[32], const char *peer, int kind, int path);
 int hl_alarm_is_open(const hl_alarms *a, const uint8_t line_id[32], int kind, int path);
-/* Open alarms of a line: [{"kind":"line-down","path":null|N,"since_ms":T,"text":"..."}]. */
-json_t *hl_alarms_json(const hl_alarms *a, const uint8_t line_id[32]);
+/* An open alarm as a view shows it; valid during the walk's callback. */
+typedef struct {
+	int kind;
+	int path;             /* -1: the whole line */
+	uint64_t since_ms;
+	const char *text;
+} hl_alarm_view;
+/* Calls fn for each open alarm of a line (NULL: the station's own) in the
+ * order raised; stops at fn's first nonzero return and returns it. */
+int hl_alarms_walk(const hl_alarms *a, const uint8_t line_id[32],
+		   int (*fn)(void *arg, const hl_alarm_view *v), void *arg);
 const char *hl_alarm_kind_name(int kind);
 
 /* How long an AlarmCommand may run before it is killed (default 30 s;
