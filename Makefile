@@ -223,28 +223,7 @@ $(BUILD)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
 	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) -fsanitize=fuzzer $(LDFLAGS)
 
 fuzz: fuzz-build
-	@fail=0; \
-	for t in $(FUZZ_NAMES); do \
-		bin=$(FUZZ_BUILD)/bin/$$t; corpus=$(FUZZ_BUILD)/corpus/$$t; \
-		art=$(FUZZ_BUILD)/artifacts/$$t; log=$(FUZZ_BUILD)/logs/$$t.log; \
-		rm -rf "$$corpus" "$$art"; mkdir -p "$$corpus" "$$art" $(FUZZ_BUILD)/logs; \
-		if [ -d tests/fuzz/corpus/$$t ]; then cp tests/fuzz/corpus/$$t/. "$$corpus"/ -R; fi; \
-		: >"$$log"; \
-		if ls tests/fuzz/regress/$$t/* >/dev/null 2>&1 && \
-		   ! $$bin -artifact_prefix="$$art/" tests/fuzz/regress/$$t/* >>"$$log" 2>&1; then \
-			echo "  FAIL   $$t: a regression input crashes (see $$log)"; fail=1; continue; \
-		fi; \
-		printf '  FUZZ   %s for %s s\n' $$t $(FUZZ_SECONDS); \
-		if $$bin -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
-			-artifact_prefix="$$art/" "$$corpus" >>"$$log" 2>&1; then \
-			grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$$log" | tail -n 2 | sed 's/^/         /'; \
-		else \
-			echo "  FAIL   $$t crashed: input in $$art/ (see $$log)"; \
-			grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_)' "$$log" | head -n 5 | sed 's/^/         /'; \
-			fail=1; \
-		fi; \
-	done; \
-	exit $$fail
+	@sh scripts/fuzz-run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 $(BUILD)/tests/gen_seeds: tests/fuzz/gen/gen_seeds.c tests/tools/entry_vectors.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -302,29 +281,11 @@ VALGRIND_FLAGS := --error-exitcode=1 --leak-check=full \
 VALGRIND_SKIP ?= test_keyprotect test_sandbox
 VALGRIND_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 
-# Reports are "==PID== ..." lines (valgrind's own warnings are "--PID--").
 valgrind:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) SANITIZE= CFLAGS="-O1 -g" \
 		valgrind-bins
-	@logs=$(VALGRIND_BUILD)/logs; rm -rf "$$logs"; mkdir -p "$$logs"; fail=0; \
-	for t in $(VALGRIND_NAMES); do \
-		case " $(VALGRIND_SKIP) " in *" $$t "*) echo "SKIP: valgrind $$t (VALGRIND_SKIP)"; continue ;; esac; \
-		start=$$(date +%s); vg="$$logs/$$t.valgrind"; \
-		$(VALGRIND) $(VALGRIND_FLAGS) --log-file="$$vg" \
-			$(VALGRIND_BUILD)/tests/$$t >"$$logs/$$t.log" 2>&1; rc=$$?; \
-		secs=$$(( $$(date +%s) - start )); \
-		if grep -q '^==[0-9]*== ' "$$vg"; then \
-			echo "FAIL: valgrind $$t (memcheck errors or leaks, $${secs}s; see $$vg)"; \
-			grep -E '^==[0-9]+== .' "$$vg" | head -n 12 | sed 's/^/    /'; \
-			fail=1; \
-		elif [ "$$rc" -ne 0 ]; then \
-			echo "FAIL: valgrind $$t (the test failed: exit $$rc, $${secs}s; see $$logs/$$t.log)"; \
-			fail=1; \
-		else \
-			echo "PASS: valgrind $$t ($${secs}s)"; \
-		fi; \
-	done; \
-	exit $$fail
+	@VALGRIND="$(VALGRIND)" VALGRIND_FLAGS="$(VALGRIND_FLAGS)" \
+		sh scripts/valgrind-run.sh $(VALGRIND_BUILD) "$(VALGRIND_SKIP)" $(VALGRIND_NAMES)
 
 # Only meaningful inside valgrind (BUILD=build/valgrind, no sanitizers).
 valgrind-bins: $(UNIT_BINS)
