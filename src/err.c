@@ -28,6 +28,7 @@ const char *hl_strerror(int err)
 	case HL_ERR_NONCANON: return "non-canonical encoding";
 	case HL_ERR_UTF8: return "invalid UTF-8";
 	case HL_ERR_CONFIG: return "configuration error";
+	case HL_ERR_VERSION: return "unsupported protocol version";
 	default: return "unknown error";
 	}
 }

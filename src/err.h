@@ -27,7 +27,8 @@ enum {
 	HL_ERR_NONCANON = -21,  /* encoding valid but not the canonical one */
 	HL_ERR_UTF8 = -22,      /* text is not valid UTF-8 */
 	HL_ERR_CONFIG = -23,    /* configuration error */
-	HL_ERR_LAST = -24
+	HL_ERR_VERSION = -24,   /* a protocol version this station does not speak */
+	HL_ERR_LAST = -25
 };
 
 /* A short, constant, human-readable description of an HL_ERR_* code. */

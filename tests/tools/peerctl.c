@@ -437,7 +437,8 @@ static int usage(void)
 	      "           serve good|bad TRIES, expect-blob-want OFF; of the station's attachment:\n"
 	      "           want OFF, want-unknown, want-flood N, short-want N, fetch OFF,\n"
 	      "           expect-no-blob SECONDS\n"
-	      "  --hello: honest (default), ours-ahead, ours-forked, ours-none, theirs-none, theirs-forked\n"
+	      "  --hello: honest (default), ours-ahead, ours-forked, ours-none, theirs-none, theirs-forked,\n"
+	      "           v1 (a version-1 HELLO), bad-path (naming path 8)\n"
 	      "  every command: [--timeout SECONDS] (default 8, at most 10) [--bind SOURCE-IP]\n"
 	      "                 [--clock-offset MS] (our wall clock, as we report it, is off by MS)\n"
 	      "exit: 0 the expected behaviour was observed, 1 it was not, 2 usage\n",
