@@ -77,9 +77,10 @@ typedef struct {
 	hl_session *dialing;
 	uv_timer_t dial_timer;
 	unsigned backoff_ms;
-	uint64_t up_since_ms;    /* current session up since (failback hysteresis) */
+	uint64_t up_since_ms;    /* current session up since */
+	uint64_t ok_since_ms;    /* working since: up, or its suspicion cleared (failback) */
 	uint64_t down_since_ms;  /* no session since (0 while up) */
-	uint64_t last_fail_ms;   /* an established session last died then, 0 never */
+	uint64_t last_fail_ms;   /* its session last died or became suspect then, 0 never */
 	uint64_t last_rtt_event_ms;
 } hl_path;
 

@@ -196,12 +196,17 @@ int hl_path_attach(hl_line *l, hl_session *s, int path)
 			l->rtt_ms = s->srtt_ms;
 			arm_rto(l);
 		}
+		/* A fresh session in place of a suspect one: the path works
+		 * from now (failback). */
+		if (old->suspect)
+			p->ok_since_ms = now;
 		hl_session_retire(old, RETIRE_GRACE_MS,
 				  dup ? "duplicate connection (simultaneous dial)" :
 				  old->rekey_started ? "rekeyed: replaced by a fresh handshake" :
 						       "replaced by a newer session");
 	} else {
 		p->up_since_ms = now;
+		p->ok_since_ms = now;
 	}
 	p->down_since_ms = 0;
 	uv_timer_stop(&p->dial_timer);
@@ -271,11 +276,12 @@ void hl_path_choose(hl_line *l)
 	for (int i = 0; i < l->n_slots && best < 0; i++)
 		if (usable(l->paths[i].session))
 			best = i;
-	/* Hysteresis: move back to a better path that has failed only once it has
-	 * been up for a while, so a flapping link does not drag traffic back and
-	 * forth. A path that never failed (start-up) is taken at once. */
+	/* Hysteresis: move back to a better path that has failed (its session
+	 * died, or lost receipts) only once it has worked for a while, so a
+	 * flapping or lossy link does not drag traffic back and forth. A path
+	 * that never failed (start-up) is taken at once. */
 	if (cur_ok && best >= 0 && best < cur && l->paths[best].last_fail_ms &&
-	    now - l->paths[best].up_since_ms < FAILBACK_AFTER_MS)
+	    now - l->paths[best].ok_since_ms < FAILBACK_AFTER_MS)
 		best = cur;
 	if (cur_ok && best == cur)
 		return;
@@ -300,6 +306,15 @@ void hl_path_choose(hl_line *l)
 	hl_log(HL_LOG_NOTICE, "%s: traffic on path %d (%s)%s", l->peer->name, best, path_name(&l->paths[best]),
 	       cur >= 0 && cur != best ? " (moved)" : "");
 	hl_line_pump(l);
+}
+
+/* s answers again: eligible, and working since now (failback). */
+static void clear_suspect(hl_line *l, hl_session *s)
+{
+	s->suspect = 0;
+	if (s->path >= 0 && l->paths[s->path].session == s)
+		l->paths[s->path].ok_since_ms = hl_now_ms(l->d);
+	hl_path_choose(l);
 }
 
 /* RFC 6298's smoothing (alpha 1/8, beta 1/4). */
@@ -327,10 +342,8 @@ void hl_path_on_pong(hl_line *l, hl_session *s, uint64_t sent_ms, uint64_t peer_
 	smooth(&s->srtt_ms, &s->rttvar_ms, rtt);
 	if (s == l->session)
 		l->rtt_ms = s->srtt_ms;
-	if (s->suspect) {
-		s->suspect = 0;
-		hl_path_choose(l);
-	}
+	if (s->suspect)
+		clear_suspect(l, s);
 }
 
 void hl_path_sent(hl_line *l, hl_session *s, uint64_t seq)
@@ -353,10 +366,8 @@ void hl_path_sent(hl_line *l, hl_session *s, uint64_t seq)
 
 void hl_path_on_receipt(hl_line *l, hl_session *s)
 {
-	if (s->suspect) {
-		s->suspect = 0;
-		hl_path_choose(l);
-	}
+	if (s->suspect)
+		clear_suspect(l, s);
 	hl_session *a = l->session;
 	if (!a)
 		return;
@@ -419,6 +430,8 @@ static void suspect_active(hl_line *l, uint64_t now)
 {
 	hl_session *a = l->session;
 	a->suspect = 1;
+	if (a->path >= 0)
+		l->paths[a->path].last_fail_ms = now;
 	a->unacked_since_ms = 0;
 	a->sample_seq = 0;
 	send_ping(a, now);

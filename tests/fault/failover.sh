@@ -11,7 +11,11 @@
 #     configured paths (no session counted as a path of its own);
 #   - the first message written after the cut is delivered within
 #     FAILOVER_MAX_MS (default 1000, the issue's bound);
-#   - both stations then report the other path as active.
+#   - both stations then report the other path as active;
+#   - after a short cut of path 0 (the preferred one), once its sessions
+#     answer again on both stations, the traffic stays on path 1 for
+#     FAILBACK_HOLD_S (a path that lost receipts is taken back only after it
+#     has worked for 10 s, PROTOCOL §2.4), on both.
 # Runs alternate between a short black-hole (removed after 1 s, before
 # DeadAfter closes the sessions: the path comes back as it is) and a long one
 # (4 s: the cut sessions are closed and the path is dialled again); each run
@@ -47,6 +51,23 @@ ready() {
 	case "$READY_PATH" in 0 | 1) ready_on "$READY_PATH" ;; *) return 1 ;; esac
 }
 both_on() { on_path alpha "$1" && on_path bravo "$1"; }
+# answers_on PATH: neither station holds PATH's session suspect any more.
+answers_on() {
+	local n v
+	for n in alpha bravo; do
+		read -r -a v <<<"$(path_view "$n")"
+		case "${v[$(($1 + 1))]}" in standby | active) ;; *) return 1 ;; esac
+	done
+}
+# stays_on PATH SECONDS: both stations report PATH active for that long.
+stays_on() {
+	local end=$((SECONDS + $2))
+	while [ "$SECONDS" -lt "$end" ]; do
+		both_on "$1" || return 1
+		sleep 0.2
+	done
+}
+FAILBACK_HOLD_S=${FAILBACK_HOLD_S:-3}
 
 # rtt_known NAME: the line's rtt_ms and every up path's are measured.
 rtt_known() {
@@ -136,6 +157,16 @@ failover_run() {
 	[ $((r % 2)) -eq 0 ] && hold=4
 	sleep "$hold"
 	unblackhole "$a" || { fail "run $r: remove the black-hole of path $a"; return 1; }
+	if [ "$hold" = 1 ] && [ "$a" = 0 ]; then
+		# The cut sessions survived (shorter than DeadAfter) and were
+		# suspect: answering a PING makes them eligible, not active.
+		if wait_until 5 answers_on 0; then
+			check "run $r: path 0 answers again; the traffic stays on path 1 for ${FAILBACK_HOLD_S} s (failback after 10 s of working)" \
+				stays_on 1 "$FAILBACK_HOLD_S"
+		else
+			fail "run $r: path 0 still suspect 5 s after its black-hole was removed: alpha $(path_view alpha), bravo $(path_view bravo)"
+		fi
+	fi
 	return 0
 }
 
