@@ -17,7 +17,7 @@
 #define BACKOFF_MIN_MS 100u
 #define BACKOFF_MAX_MS 5000u
 #define TICK_MS 50u
-#define RTO_MIN_MS 200.0
+#define RTO_MIN_MS 150.0
 #define RTO_UNKNOWN_MS 1000.0
 #define RTO_MAX_BACKOFF 6       /* timeouts in a row double it up to 64 times */
 #define RETIRE_GRACE_MS 2000u   /* a replaced session lives on this long */
