@@ -82,12 +82,12 @@ rtt_late() {
 		'[.paths[] | select(.up_for_ms != null and .up_for_ms >= $t and .rtt_ms == null) | {index, up_for_ms}] | select(length > 0)'
 }
 
-# first_after RECEIVER T_MS: stored_ms of the first message of the peer
-# written (time_ms, the author's clock: one host) at or after T_MS.
+# first_after RECEIVER T_MS: "STORED_MS WRITTEN_MS" of the first message of
+# the peer written (time_ms, the author's clock: one host) at or after T_MS.
 first_after() {
 	hl "$1" log "$(peer_of "$1")" --json 2>/dev/null |
-		jq -r --argjson t "$2" 'select(.own == false and .kind == "MESSAGE" and .time_ms >= $t) | "\(.seq) \(.stored_ms)"' |
-		sort -n | head -n 1 | awk '{print $2}'
+		jq -r --argjson t "$2" 'select(.own == false and .kind == "MESSAGE" and .time_ms >= $t) | "\(.seq) \(.stored_ms) \(.time_ms)"' |
+		sort -n | head -n 1 | awk '{print $2, $3}'
 }
 
 # sessions_up_on NAME PATH: how many sessions came up on PATH so far (a
@@ -149,7 +149,10 @@ failover_run() {
 		unblackhole "$a"
 		return 1
 	fi
+	local written=${got#* }
+	got=${got% *}
 	FAILOVER_MS+=($((got - t_cut)))
+	info "run $r: the first message after the cut was written $((written - t_cut)) ms after it"
 	check "run $r: path $a cut: first message written after it delivered in $((got - t_cut)) ms (bound $FAILOVER_MAX_MS)" \
 		[ $((got - t_cut)) -le "$FAILOVER_MAX_MS" ]
 	check "run $r: both stations report path $o as active" wait_until 3 both_on "$o"
