@@ -81,6 +81,7 @@ json_t *hl_api_status(hl_daemon *d)
 		json_object_set_new(o, "last_traffic_ms_ago",
 				    l->last_traffic_ms ? json_integer((json_int_t)(now - l->last_traffic_ms)) : json_null());
 		json_object_set_new(o, "checkin", hl_checkin_status_json(l));
+		hl_outbox_status_json(l, o);
 		json_array_append_new(lines, o);
 	}
 	return json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "station", d->cfg->name, "pubkey", pk, "lines", lines);
@@ -226,9 +227,12 @@ json_t *hl_api_log(hl_daemon *d, hl_line *l)
 	hl_notes_listing *nl = hl_notes_listing_new(d);
 	json_t *all = walk(d, l, 1, v, nl);
 	json_t *peer = walk(d, l, 0, v, nl);
+	json_t *queued = hl_outbox_entries_json(d, l, v);
 	hl_watch_view_free(v);
 	json_array_extend(all, peer);
 	json_decref(peer);
+	json_array_extend(all, queued);
+	json_decref(queued);
 	hl_notes_listing_finish(nl);
 	hl_notes_listing_free(nl);
 	return json_pack("{s:b, s:o}", "ok", 1, "entries", sorted(all, by_time));

@@ -11,4 +11,11 @@ json_t *hl_api_status(hl_daemon *d);
 json_t *hl_api_inbox(hl_daemon *d, int unacked);
 json_t *hl_api_log(hl_daemon *d, hl_line *l);
 
+/* outbox_view.c: a line's "record" ("confirmed" once the peer's HELLO has
+ * confirmed it in this run, else "unconfirmed") and "queued" (drafts) into
+ * o; its drafts as entries marked "queued" (docs/API.md), oldest first. */
+void hl_outbox_status_json(const hl_line *l, json_t *o);
+typedef struct hl_watch_view hl_watch_view;
+json_t *hl_outbox_entries_json(hl_daemon *d, hl_line *l, hl_watch_view *view);
+
 #endif

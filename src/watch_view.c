@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ackstate.h"
+#include "store_outbox.h"
 #include "store_watch.h"
 #include "text.h"
 
@@ -19,6 +20,7 @@ struct hl_watch_view {
 	json_t *names;     /* entry hash hex -> "moscow#3" */
 	json_t *acks;      /* acknowledged hash hex -> {"by","at_ms","ack_ref","note"} */
 	json_t *rows;      /* waiting hash hex -> due_ms */
+	json_t *queued;    /* hash hex -> {"draft","by"}: our ACK of it, queued unsigned */
 };
 
 static int name_entry(void *arg, const hl_store_entry *se)
@@ -57,6 +59,20 @@ static int row_due(void *arg, const hl_store_watch *w)
 	return 0;
 }
 
+static int queued_ack(void *arg, const hl_store_draft *dr)
+{
+	hl_watch_view *v = arg;
+	char hex[65];
+
+	if (dr->kind != HL_KIND_ACK || dr->nrefs < 1)
+		return 0;
+	hl_hex(dr->refs, 32, hex);
+	if (!json_object_get(v->queued, hex))
+		json_object_set_new(v->queued, hex, json_pack("{s:I, s:s}", "draft", (json_int_t)dr->id,
+							      "by", dr->operator_name));
+	return 0;
+}
+
 hl_watch_view *hl_watch_view_new(hl_daemon *d, hl_line *l)
 {
 	hl_watch_view *v = calloc(1, sizeof *v);
@@ -69,7 +85,8 @@ hl_watch_view *hl_watch_view_new(hl_daemon *d, hl_line *l)
 	v->names = json_object();
 	v->acks = json_object();
 	v->rows = json_object();
-	if (!v->names || !v->acks || !v->rows) {
+	v->queued = json_object();
+	if (!v->names || !v->acks || !v->rows || !v->queued) {
 		hl_watch_view_free(v);
 		return NULL;
 	}
@@ -79,6 +96,8 @@ hl_watch_view *hl_watch_view_new(hl_daemon *d, hl_line *l)
 	v->own = 0;
 	hl_store_walk(d->store, l->line_id, l->peer->key.ed, 1, 0, name_entry, v);
 	hl_store_watch_walk(d->store, l->line_id, 0, 0, row_due, v);
+	if (l->drafts)
+		hl_store_draft_walk(d->store, l->line_id, 0, 0, queued_ack, v);
 	return v;
 }
 
@@ -89,6 +108,7 @@ void hl_watch_view_free(hl_watch_view *v)
 	json_decref(v->names);
 	json_decref(v->acks);
 	json_decref(v->rows);
+	json_decref(v->queued);
 	free(v);
 }
 
@@ -120,20 +140,31 @@ void hl_watch_view_entry(hl_watch_view *v, const hl_entry *e, const uint8_t hash
 			 json_t *o)
 {
 	char hex[65], name[HL_MAX_NAME * 2 + 32];
-	json_t *refs = json_array();
 
 	hl_watch_ref_name(v->l, own, e->seq, name, sizeof name);
 	json_object_set_new(o, "ref", json_string(name));
-	for (unsigned i = 0; refs && i < e->nrefs; i++) {
-		hl_hex(e->refs[i], 32, hex);
-		json_t *n = json_object_get(v->names, hex);
-		json_array_append_new(refs, n ? json_incref(n) : json_string(hex));
-	}
-	json_object_set_new(o, "refs", refs ? refs : json_array());
+	hl_watch_view_refs(v, (const uint8_t (*)[32])e->refs, e->nrefs, o);
 	if (!hl_ack_needed(e->kind))
 		return;
 	hl_hex(hash, 32, hex);
 	json_t *st = ack_state(v, hex, own);
+	json_t *q = own ? NULL : json_object_get(v->queued, hex);
+	/* Not acknowledged until the ACK is signed; but say it is on its way. */
+	if (st && q)
+		json_object_set(st, "queued_ack", q);
 	if (st)
 		json_object_set_new(o, "ack", st);
+}
+
+void hl_watch_view_refs(hl_watch_view *v, const uint8_t (*refs)[32], unsigned nrefs, json_t *o)
+{
+	char hex[65];
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; arr && i < nrefs; i++) {
+		hl_hex(refs[i], 32, hex);
+		json_t *n = json_object_get(v->names, hex);
+		json_array_append_new(arr, n ? json_incref(n) : json_string(hex));
+	}
+	json_object_set_new(o, "refs", arr ? arr : json_array());
 }
