@@ -45,7 +45,7 @@ static json_t *paths_json(const hl_line *l, uint64_t now)
 	for (int i = 0; i < l->n_slots; i++) {
 		hl_path_view v;
 		if (!hl_path_view_get(l, i, now, &v))
-			continue; /* an unused slot for unlisted sources */
+			continue; /* an unused slot beyond our Endpoints */
 		json_t *o = json_pack("{s:i, s:s, s:s}", "index", i, "endpoint", v.endpoint, "state",
 				      v.state);
 		if (!o)

@@ -137,6 +137,7 @@ int hl_line_hello(hl_line *l, hl_session *s)
 	s->hello_tx = 1;
 	memset(&h, 0, sizeof h);
 	h.role = s->initiator ? 0 : 1;
+	h.path = s->initiator ? (uint8_t)s->path : HL_HELLO_NO_PATH;
 	h.my_seq = l->own_durable;
 	h.your_seq = l->peer_durable;
 	int rc = own_author_hash(l, h.my_seq, h.my_hash);
@@ -148,10 +149,7 @@ int hl_line_hello(hl_line *l, hl_session *s)
 		return rc;
 	uint8_t enc[HL_HELLO_LEN];
 	hl_hello_encode(&h, enc);
-	rc = hl_session_send(s, HL_REC_HELLO, enc, sizeof enc);
-	if (rc == 0)
-		rc = hl_session_flush(s);
-	return rc;
+	return hl_session_send(s, HL_REC_HELLO, enc, sizeof enc);
 }
 
 void hl_line_pump(hl_line *l)
@@ -172,9 +170,8 @@ void hl_line_pump(hl_line *l)
 			hl_session_close(s, "send failed");
 			break;
 		}
+		hl_path_sent(l, s, s->send_next);
 		s->send_next++;
-		if (!s->unacked_since_ms)
-			s->unacked_since_ms = hl_now_ms(l->d);
 		if (s->out.len > HL_MAX_TRANSPORT_PT / 2)
 			hl_session_flush(s);
 	}
@@ -199,22 +196,23 @@ static void stop_line(hl_line *l, const char *reason)
 	l->stop_unsaved = 1;
 	if (hl_core_tx(l->d) == 0)
 		hl_store_set_stopped(l->d->store, l->line_id, reason);
-	for (int i = 0; i < l->n_slots; i++) {
-		hl_path *p = &l->paths[i];
-		if (p->session)
-			hl_session_close(p->session, "line stopped");
-		if (p->dialing)
-			hl_session_close(p->dialing, NULL);
-		uv_timer_stop(&p->dial_timer);
-	}
+	hl_path_close_sessions(l, "line stopped");
+	for (int i = 0; i < l->n_slots; i++)
+		uv_timer_stop(&l->paths[i].dial_timer);
 }
 
 static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 {
 	hl_hello h;
-	if (s->hello_rx || hl_hello_decode(body, len, &h) < 0)
+	if (s->hello_rx)
 		return HL_ERR_INVAL;
-	if (h.role != (s->initiator ? 1 : 0))
+	int rc = hl_hello_decode(body, len, &h);
+	if (rc == HL_ERR_VERSION) {
+		hl_log(HL_LOG_WARN, "%s %s: HELLO of version %u, this station speaks %u: upgrade the older side",
+		       l->peer->name, s->addr, len ? body[0] : 0, HL_HELLO_VERSION);
+		return rc;
+	}
+	if (rc < 0 || h.role != (s->initiator ? 1 : 0))
 		return HL_ERR_INVAL;
 	if (hl_hello_verify(&h, s->hs_hash, l->peer->key.ed) < 0) {
 		hl_log(HL_LOG_WARN, "%s %s: HELLO signature does not verify", l->peer->name, s->addr);
@@ -228,7 +226,7 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		return HL_ERR_STOPPED;
 	}
 	uint8_t mine[32];
-	int rc = own_author_hash(l, h.your_seq, mine);
+	rc = own_author_hash(l, h.your_seq, mine);
 	if (rc < 0)
 		return rc;
 	if (sodium_memcmp(mine, h.your_hash, 32) != 0) {
@@ -263,8 +261,13 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	s->hello_rx = 1;
 	s->send_next = h.your_seq + 1;
 	/* Our store holds all the peer holds of ours: signing may start (and
-	 * the drafts queued until now are signed first). */
+	 * the drafts queued until now are signed first). Whichever session
+	 * then carries the line: the HELLO confirmed the record. */
 	hl_line_confirm(l, h.your_seq);
+	/* The session takes its path now (a responder learns it only here);
+	 * the loser of a simultaneous dial carries nothing. */
+	if (hl_path_attach(l, s, h.path) != 0)
+		return 0;
 	/* Re-receipt what we hold, so a receipt lost in a crash is replaced. */
 	if (l->peer_durable > 0)
 		l->need_receipt = 1;
@@ -523,6 +526,7 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 	case HL_REC_HELLO:
 		return on_hello(l, s, body, len);
 	case HL_REC_ENTRY:
+		hl_path_on_peer_entry(l, s);
 		return on_entry(l, s, body, len);
 	case HL_REC_RECEIPT:
 		return on_receipt(l, s, body, len);

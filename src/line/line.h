@@ -20,22 +20,23 @@
 typedef struct hl_core hl_core;
 typedef struct hl_line hl_line;
 
-#define HL_EXTRA_PATHS 4
-
-/* One network route to the peer (an Endpoint), in order of preference. */
+/* One network route to the peer, in order of preference: path i is the i-th
+ * Endpoint of both stations (PROTOCOL §2.4). Paths beyond our own Endpoints
+ * carry only the peer's dials. */
 typedef struct {
 	hl_line *line;
 	int index;
-	char endpoint[HL_MAX_ENDPOINT_STR + 1]; /* "" for the unlisted-source slot */
+	char endpoint[HL_MAX_ENDPOINT_STR + 1]; /* "" beyond our Endpoints */
 	struct sockaddr_storage addr;
 	int dialable;
 	hl_session *session;     /* established on this path */
 	hl_session *dialing;
 	uv_timer_t dial_timer;
 	unsigned backoff_ms;
-	uint64_t up_since_ms;    /* current session up since (failback hysteresis) */
+	uint64_t up_since_ms;    /* current session up since */
+	uint64_t ok_since_ms;    /* working since: up, or its suspicion cleared (failback) */
 	uint64_t down_since_ms;  /* no session since (0 while up) */
-	uint64_t last_fail_ms;   /* an established session last died then, 0 never */
+	uint64_t last_fail_ms;   /* its session last died or became suspect then, 0 never */
 	uint64_t last_rtt_event_ms;
 	uint64_t rekey_retry_ms; /* a failed rekey is dialled again from then */
 	unsigned rekey_backoff_ms; /* the next failed rekey's delay, 0 none failed */
@@ -68,13 +69,16 @@ struct hl_line {
 	int hs_resave;           /* newest not (or no longer) in the store */
 	uint64_t clock_high_ms;  /* latest wall time our clock read or recorded */
 	hl_session *session;     /* the active session: our entries go here */
-	/* Configured paths, then slots for sessions from unlisted sources (a
-	 * peer behind NAT): those cannot be paired with our own dials. */
-	hl_path paths[HL_MAX_ENDPOINTS + HL_EXTRA_PATHS];
+	/* Every path index the protocol allows; the first n_paths are ours. */
+	hl_path paths[HL_MAX_ENDPOINTS];
 	int n_paths;             /* configured paths */
-	int n_slots;             /* n_paths + HL_EXTRA_PATHS */
+	int n_slots;             /* HL_MAX_ENDPOINTS */
 	int active;              /* index of the active path, -1 none */
-	uv_timer_t tick;         /* supervision: keepalive, RTO, failback, rekey */
+	uint64_t max_sent_seq;   /* newest own seq ever sent (resends are not timed) */
+	uint64_t rto_progress_seq; /* receipted_seq when the backoff was last reset */
+	unsigned rto_backoff;    /* receipt timeouts since receipts last progressed */
+	uv_timer_t tick;         /* supervision: keepalive, failback, rekey */
+	uv_timer_t rto_timer;    /* receipt overdue on the active session */
 	uint64_t last_keepalive_ms;
 	/* Link test in flight (one at a time). */
 	uint64_t test_seq;       /* own TEST entry awaiting its TEST_REPLY, 0 none */
@@ -123,8 +127,14 @@ struct hl_line {
 int hl_path_init_all(hl_line *l, char *err, size_t errlen);
 void hl_path_start_all(hl_line *l);
 void hl_path_close_all(hl_line *l);
-/* A session finished its handshake for this line: adopt it or refuse it. */
+/* Closes every session of the line, on a path or not (a stopped line). */
+void hl_path_close_sessions(hl_line *l, const char *why);
+/* A session finished its handshake for this line: sends HELLO and a PING. */
 int hl_line_session_up(hl_line *l, hl_session *s);
+/* The peer's HELLO on s verified (it names the path, for a responder): s
+ * takes its path, or is refused as the loser of a simultaneous dial. 0 if
+ * s now carries its path, 1 if refused. */
+int hl_path_attach(hl_line *l, hl_session *s, int path);
 void hl_line_session_down(hl_line *l, hl_session *s);
 /* Chooses the active path (preferred healthy one, with failback hysteresis). */
 void hl_path_choose(hl_line *l);
@@ -132,7 +142,7 @@ void hl_path_choose(hl_line *l);
 void hl_path_on_pong(hl_line *l, hl_session *s, uint64_t sent_ms, uint64_t peer_wall_ms);
 void hl_path_on_receipt(hl_line *l, hl_session *s);
 /* What status shows of path i at monotonic time now: 0 for an unused slot
- * of unlisted sources (nothing to show), else 1 and *v (times -1: none). */
+ * beyond our Endpoints (nothing to show), else 1 and *v (times -1: none). */
 typedef struct {
 	const char *endpoint;
 	const char *state;   /* "active", "standby", "suspect", "connecting", "down" */
@@ -140,6 +150,10 @@ typedef struct {
 	int64_t up_for_ms, down_for_ms;
 } hl_path_view;
 int hl_path_view_get(const hl_line *l, int i, uint64_t now, hl_path_view *v);
+/* Own entry seq was just queued on the active session s (receipt timing). */
+void hl_path_sent(hl_line *l, hl_session *s, uint64_t seq);
+/* A peer's ENTRY arrived on s: the peer's traffic is on s's path. */
+void hl_path_on_peer_entry(hl_line *l, hl_session *s);
 /* Sends a record on every established session of the line. */
 void hl_path_broadcast(hl_line *l, uint8_t type, const uint8_t *body, size_t len);
 

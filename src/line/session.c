@@ -44,6 +44,9 @@ static hl_session *session_new(hl_core *d)
 	if (!s)
 		return NULL;
 	s->d = d;
+	s->path = -1;
+	s->srtt_ms = -1;
+	s->rsrtt_ms = -1;
 	hl_framer_init(&s->framer);
 	hl_buf_init(&s->out, HL_MAX_TRANSPORT_PT);
 	if (uv_tcp_init(&d->loop, &s->tcp) != 0) {
@@ -92,7 +95,23 @@ static void on_deadline(uv_timer_t *t)
 	hl_session_close(s, s->state == HL_SS_CONNECTING ? "connect timed out" :
 			    s->confirm_pending ? "handshake not confirmed: no transport message from the "
 						 "initiator (a replayed message 1?)" :
-			    "handshake timed out");
+			    s->state == HL_SS_UP ? "no HELLO before the handshake deadline" :
+						   "handshake timed out");
+}
+
+static void on_retired(uv_timer_t *t)
+{
+	hl_session *s = t->data;
+	hl_session_close(s, s->retire_why);
+}
+
+void hl_session_retire(hl_session *s, unsigned grace_ms, const char *why)
+{
+	if (s->state == HL_SS_CLOSING || s->retired)
+		return;
+	s->retired = 1;
+	s->retire_why = why;
+	uv_timer_start(&s->timer, on_retired, grace_ms, 0);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -199,7 +218,7 @@ static int up(hl_session *s)
 	 * the deadline keeps running, the line does not see it yet. */
 	if (s->confirm_pending)
 		return hl_line_hello(s->line, s);
-	uv_timer_stop(&s->timer);
+	/* The deadline runs on until the peer's HELLO (hl_path_attach). */
 	if (!s->initiator && s->d->half_open > 0)
 		s->d->half_open--;
 	return hl_line_session_up(s->line, s);
@@ -212,7 +231,7 @@ static int confirm(hl_session *s)
 	if (s->d->stopping)
 		return HL_ERR_STATE; /* its line is closing: nothing to adopt it */
 	s->confirm_pending = 0;
-	uv_timer_stop(&s->timer);
+	/* The deadline runs on until the peer's HELLO (hl_path_attach). */
 	if (s->d->half_open > 0)
 		s->d->half_open--;
 	hl_line_hs_confirmed(s->line, s->tai64n);
@@ -453,7 +472,6 @@ int hl_session_accept(hl_core *d, uv_stream_t *server)
 	if (!s)
 		return HL_ERR_NOMEM;
 	s->state = HL_SS_HANDSHAKE;
-	s->path = -1;
 	d->half_open++;
 	if (uv_accept(server, (uv_stream_t *)&s->tcp) != 0) {
 		hl_session_close(s, NULL);

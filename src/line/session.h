@@ -19,6 +19,10 @@ int hl_session_accept(hl_core *d, uv_stream_t *server);
 int hl_session_send(hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 int hl_session_flush(hl_session *s);
 void hl_session_close(hl_session *s, const char *why);
+/* Stops using s: it is closed (logging why) after grace_ms, time for the
+ * peer to move to the session that replaced it, so it does not see the
+ * close as its path failing. Records arriving meanwhile are still handled. */
+void hl_session_retire(hl_session *s, unsigned grace_ms, const char *why);
 
 /* 1 if s is up and the peer's HELLO on it verified: records may go. */
 int hl_session_ready(const hl_session *s);

@@ -39,10 +39,16 @@ struct hl_session {
 	uint64_t up_ms;          /* when the handshake completed */
 	uint64_t last_rx_ms;
 	int hello_rx;            /* the peer's HELLO verified */
+	int retired;             /* replaced on its path: closed after a grace */
+	const char *retire_why;  /* logged when it closes */
 	uint64_t send_next;      /* next own seq to stream on this session */
 	uint64_t want_sent;      /* last WANT seq asked, to ask once per gap */
-	int path;                /* index in line->paths, -1 until known */
+	/* Index in line->paths: the initiator's is the Endpoint it dialled, the
+	 * responder learns it from the initiator's HELLO; -1 until known. */
+	int path;
 	double srtt_ms, rttvar_ms; /* smoothed RTT from PONGs; srtt < 0 unknown */
+	double rsrtt_ms, rrttvar_ms; /* smoothed entry-to-receipt time; < 0 unknown */
+	uint64_t sample_seq, sample_ms; /* entry timed for a receipt sample, 0 none */
 	uint64_t unacked_since_ms; /* when the oldest unreceipted entry was sent here, 0 none */
 	int suspect;             /* receipts overdue: not chosen until it answers again */
 	uint64_t last_ping_ms;

@@ -74,10 +74,13 @@ static void paths(hl_line *l, uint64_t now)
 		}
 		if (!p->down_since_ms)
 			p->down_since_ms = now;
-		if (now - p->down_since_ms > cfg->alarm_after_ms && !l->stopped) {
+		/* down_since_ms may be later than this tick's now: a session that
+		 * the same tick found dead (tick_session) stamped it afterwards. */
+		uint64_t down_for = now > p->down_since_ms ? now - p->down_since_ms : 0;
+		if (down_for > cfg->alarm_after_ms && !l->stopped) {
 			char text[200];
 			snprintf(text, sizeof text, "path %d (%s) has had no working session for %llu s", i,
-				 p->endpoint, (unsigned long long)((now - p->down_since_ms) / 1000u));
+				 p->endpoint, (unsigned long long)(down_for / 1000u));
 			hl_supervise_alarm(l, HL_ALARM_PATH_DOWN, i, 1, text);
 		}
 	}

@@ -1,6 +1,6 @@
 /* entryref.h — how an operator names an entry on the command line and in the
  * API ("moscow#12", "washington#5@moscow", or a hex id prefix), parsed
- * without the daemon; hl_daemon_find_entry (daemon.h) resolves it. */
+ * without the daemon; hl_station_find_entry (station/station.h) resolves it. */
 #ifndef HL_ENTRYREF_H
 #define HL_ENTRYREF_H
 

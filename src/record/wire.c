@@ -82,12 +82,13 @@ int hl_record_next(hl_rd *r, uint8_t *type, const uint8_t **body, size_t *len)
 
 static void hello_fields(const hl_hello *h, uint8_t *p)
 {
-	p[0] = 1; /* version */
+	p[0] = HL_HELLO_VERSION;
 	p[1] = h->role;
-	hl_be64_put(p + 2, h->my_seq);
-	memcpy(p + 10, h->my_hash, 32);
-	hl_be64_put(p + 42, h->your_seq);
-	memcpy(p + 50, h->your_hash, 32);
+	p[2] = h->path;
+	hl_be64_put(p + 3, h->my_seq);
+	memcpy(p + 11, h->my_hash, 32);
+	hl_be64_put(p + 43, h->your_seq);
+	memcpy(p + 51, h->your_hash, 32);
 }
 
 #define HELLO_FIELDS_LEN (HL_HELLO_LEN - 64)
@@ -127,15 +128,19 @@ void hl_hello_encode(const hl_hello *h, uint8_t out[HL_HELLO_LEN])
 int hl_hello_decode(const uint8_t *p, size_t len, hl_hello *h)
 {
 	memset(h, 0, sizeof *h);
-	if (len != HL_HELLO_LEN)
+	if (len >= 1 && p[0] != HL_HELLO_VERSION)
+		return HL_ERR_VERSION;
+	if (len != HL_HELLO_LEN || p[1] > 1)
 		return HL_ERR_INVAL;
-	if (p[0] != 1 || p[1] > 1)
+	/* Only the initiator knows which Endpoint it dialled. */
+	if (p[1] == 0 ? p[2] >= HL_MAX_ENDPOINTS : p[2] != HL_HELLO_NO_PATH)
 		return HL_ERR_INVAL;
 	h->role = p[1];
-	h->my_seq = hl_be64_get(p + 2);
-	memcpy(h->my_hash, p + 10, 32);
-	h->your_seq = hl_be64_get(p + 42);
-	memcpy(h->your_hash, p + 50, 32);
+	h->path = p[2];
+	h->my_seq = hl_be64_get(p + 3);
+	memcpy(h->my_hash, p + 11, 32);
+	h->your_seq = hl_be64_get(p + 43);
+	memcpy(h->your_hash, p + 51, 32);
 	memcpy(h->sig, p + HELLO_FIELDS_LEN, 64);
 	return 0;
 }

@@ -45,10 +45,15 @@ int hl_record_put(hl_buf *out, uint8_t type, const uint8_t *body, size_t len);
  * HL_ERR_TOOBIG on a malformed one; 0 with *type set otherwise; 1 at the end. */
 int hl_record_next(hl_rd *r, uint8_t *type, const uint8_t **body, size_t *len);
 
-/* HELLO: binds the session to the signing identity and says where to resume. */
-#define HL_HELLO_LEN (1 + 1 + 8 + 32 + 8 + 32 + 64)
+/* HELLO (version 2): binds the session to the signing identity, says where
+ * to resume and which path the connection is. */
+#define HL_HELLO_VERSION 2
+#define HL_HELLO_LEN (1 + 1 + 1 + 8 + 32 + 8 + 32 + 64)
+#define HL_HELLO_NO_PATH 255     /* path of a responder's HELLO */
 typedef struct {
 	uint8_t role;            /* 0 sent by initiator, 1 by responder */
+	uint8_t path;            /* initiator: index of the Endpoint it dialled
+	                          * (< HL_MAX_ENDPOINTS); responder: HL_HELLO_NO_PATH */
 	uint64_t my_seq;         /* sender's newest own entry */
 	uint8_t my_hash[32];
 	uint64_t your_seq;       /* newest entry of the receiver the sender stored */
@@ -59,6 +64,8 @@ typedef struct {
 int hl_hello_sign(hl_hello *h, const uint8_t hs_hash[64], const hl_identity *id);
 int hl_hello_verify(const hl_hello *h, const uint8_t hs_hash[64], const uint8_t ed_pub[32]);
 void hl_hello_encode(const hl_hello *h, uint8_t out[HL_HELLO_LEN]);
+/* HL_ERR_INVAL for a malformed HELLO, HL_ERR_VERSION for one of another
+ * version (an older station: version 1 had no path). */
 int hl_hello_decode(const uint8_t *p, size_t len, hl_hello *h);
 
 /* PING: sender's monotonic ms (echoed) and wall clock ms; PONG echoes the

@@ -29,7 +29,8 @@ enum {
 	HL_ERR_CONFIG = -23,    /* configuration error */
 	HL_ERR_XLINK_BACK = -24, /* cross-link names fewer of ours than the author's last */
 	HL_ERR_UNCONFIRMED = -25, /* not signed: the peer's HELLO has not yet confirmed our record */
-	HL_ERR_LAST = -26
+	HL_ERR_VERSION = -26,   /* a protocol version this station does not speak */
+	HL_ERR_LAST = -27
 };
 
 /* A short, constant, human-readable description of an HL_ERR_* code. */

@@ -14,6 +14,17 @@
 # two addresses as Endpoint lines, primary first. The client reaches each
 # daemon from the root namespace through its Unix socket (a file).
 #
+# FAULT_TOPO picks another topology, where the peer's source address is not
+# one of its configured endpoints (the same name, the same faults):
+#   lo   both stations in ONE namespace, paths on two loopback addresses
+#        (path 0 127.0.0.1, path 1 127.0.0.2; alpha on port 7340, bravo
+#        7341): every connection leaves from 127.0.0.1, as on one host or
+#        with loopback aliases; a black-hole drops that address's traffic
+#        to and from the two listening ports.
+#   nat  the two namespaces above, but alpha's dials leave through source
+#        NAT from 10.77.1.101 / 10.77.2.101, addresses bravo has never
+#        heard of (alpha behind NAT; bravo's dials still reach 10.77.x.1).
+#
 # Environment:
 #   BUILD            build directory (relative to the tree, or absolute)
 #   KEEP=1           keep the scratch directory (namespaces are always removed)
@@ -34,13 +45,21 @@ TNAME=${TNAME#t_}
 FAILED=0
 FAULT_SETTLE=${FAULT_SETTLE:-60}
 PORT=7340
+FAULT_TOPO=${FAULT_TOPO:-veth}
 NS_A="hlfault-a-$$"
 NS_B="hlfault-b-$$"
 declare -A NS PUB PID
 NS[alpha]=$NS_A
 NS[bravo]=$NS_B
-# Addresses of each station per path: ADDR[station,path].
+# Addresses of each station per path: ADDR[station,path]; its port LPORT.
 declare -A ADDR=([alpha,0]=10.77.1.1 [alpha,1]=10.77.2.1 [bravo,0]=10.77.1.2 [bravo,1]=10.77.2.2)
+declare -A LPORT=([alpha]=$PORT [bravo]=$PORT)
+NAT_SRC=(10.77.1.101 10.77.2.101) # FAULT_TOPO=nat: alpha's dials come from these
+if [ "$FAULT_TOPO" = lo ]; then
+	NS[bravo]=$NS_A
+	ADDR=([alpha,0]=127.0.0.1 [alpha,1]=127.0.0.2 [bravo,0]=127.0.0.1 [bravo,1]=127.0.0.2)
+	LPORT[bravo]=$((PORT + 1))
+fi
 DEV=(p1 p2)          # interface of path i, the same name in both namespaces
 T=""
 MOUNTS=()            # mount points to unmount on exit
@@ -110,6 +129,14 @@ fault_setup() {
 	trap 'exit 143' TERM
 	T=$(mktemp -d /tmp/hotline-fault.XXXXXX)
 	chmod 700 "$T"
+	if [ "$FAULT_TOPO" = lo ]; then
+		ip netns add "$NS_A" 2>"$T/netns.err" ||
+			skip "cannot create a network namespace: $(head -n 1 "$T/netns.err")"
+		ip -n "$NS_A" link set lo up || { fail "bring up lo"; exit 1; }
+		nft_probe || skip "nft cannot load rules in a namespace"
+		fault_stations
+		return
+	fi
 	ip netns add "$NS_A" 2>"$T/netns.err" && ip netns add "$NS_B" 2>>"$T/netns.err" ||
 		skip "cannot create network namespaces: $(head -n 1 "$T/netns.err")"
 	local i
@@ -123,9 +150,32 @@ fault_setup() {
 	done
 	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up || { fail "bring up lo"; exit 1; }
 	nft_probe || skip "nft cannot load rules in a namespace"
+	[ "$FAULT_TOPO" = nat ] && { nat_setup || skip "nft cannot source-NAT in a namespace"; }
+	fault_stations
+}
+
+fault_stations() {
 	new_station alpha && new_station bravo || { fail "create station keys"; exit 1; }
 	write_config alpha bravo
 	write_config bravo alpha
+}
+
+# nat_setup: alpha's connections to bravo leave from NAT_SRC (addresses of
+# alpha's, so bravo's answers arrive, but not its configured endpoints).
+nat_setup() {
+	local i
+	for i in 0 1; do
+		ip -n "$NS_A" addr add "${NAT_SRC[i]}/24" dev "${DEV[i]}" || return 1
+	done
+	ip netns exec "$NS_A" nft -f - <<-EOF
+	table ip hlfault_nat {
+		chain post {
+			type nat hook postrouting priority 100; policy accept;
+			oifname "${DEV[0]}" tcp dport $PORT snat to ${NAT_SRC[0]}
+			oifname "${DEV[1]}" tcp dport $PORT snat to ${NAT_SRC[1]}
+		}
+	}
+	EOF
 }
 
 nft_probe() {
@@ -151,12 +201,12 @@ write_config() {
 	local n=$1 p=$2 e
 	shift 2
 	local eps=("$@")
-	[ ${#eps[@]} -eq 0 ] && eps=("${ADDR[$p,0]}:$PORT" "${ADDR[$p,1]}:$PORT")
+	[ ${#eps[@]} -eq 0 ] && eps=("${ADDR[$p,0]}:${LPORT[$p]}" "${ADDR[$p,1]}:${LPORT[$p]}")
 	{
 		echo "[Station]"
 		echo "Name = $n"
 		echo "PrivateKeyFile = station.key"
-		echo "Listen = 0.0.0.0:$PORT"
+		echo "Listen = 0.0.0.0:${LPORT[$n]}"
 		echo "StateDir = state"
 		echo "Socket = hotline.sock"
 		echo "User = root"  # these tests run as root (namespaces)
@@ -167,6 +217,7 @@ write_config() {
 			[ "$e" = none ] || echo "Endpoint = $e"
 		done
 		echo "KeepaliveInterval = ${FAULT_KEEPALIVE:-1s}"
+		[ -n "${FAULT_PEER_EXTRA:-}" ] && echo "$FAULT_PEER_EXTRA"
 	} >"$T/$n/hotline.conf"
 }
 
@@ -236,8 +287,23 @@ cut_path() { ip -n "$NS_A" link set "${DEV[$1]}" down; }
 restore_path() { ip -n "$NS_A" link set "${DEV[$1]}" up; }
 
 # blackhole PATH: B silently drops every packet in and out on that path (no
-# RST, no ICMP); the links stay up, so only timeouts can tell.
+# RST, no ICMP); the links stay up, so only timeouts can tell. FAULT_TOPO=lo:
+# the one namespace drops every packet to or from that path's address and a
+# station's port, both ways.
 blackhole() {
+	if [ "$FAULT_TOPO" = lo ]; then
+		local a=${ADDR[alpha,$1]} ports="${LPORT[alpha]}, ${LPORT[bravo]}"
+		ip netns exec "$NS_A" nft -f - <<-EOF
+		table inet hlfault_bh$1 {
+			chain output {
+				type filter hook output priority -10; policy accept;
+				ip daddr $a tcp dport { $ports } drop
+				ip saddr $a tcp sport { $ports } drop
+			}
+		}
+		EOF
+		return
+	fi
 	ip netns exec "$NS_B" nft -f - <<-EOF
 	table inet hlfault_bh$1 {
 		chain input { type filter hook input priority -10; policy accept; iifname "${DEV[$1]}" drop; }
@@ -245,7 +311,7 @@ blackhole() {
 	}
 	EOF
 }
-unblackhole() { ip netns exec "$NS_B" nft delete table inet "hlfault_bh$1"; }
+unblackhole() { ip netns exec "${NS[bravo]}" nft delete table inet "hlfault_bh$1"; }
 
 # random_drop PERCENT PATH...: B drops that share of packets both ways.
 random_drop() {

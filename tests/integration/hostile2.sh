@@ -2,7 +2,8 @@
 # hostile2.sh — a peer that lies about the two chains, through a real
 # washington station: a HELLO claiming more (or another) of washington's
 # entries than it wrote, or another hash for its own newest entry, or a
-# rolled-back chain that then signs an old seq again; receipts that fork
+# rolled-back chain that then signs an old seq again; a HELLO of version 1
+# or naming a path that cannot be (closed, not stopped); receipts that fork
 # (another hash for a receipted seq, a seq never written); a clock far off;
 # receipts withheld. peerctl holds moscow's key (no moscow daemon runs). Each
 # lie must stop the line with its reason and an alarm and keep everything
@@ -164,6 +165,21 @@ check "HELLO forking our chain: the queued send is still held, unsigned" [ "$(f 
 check "set up again" fresh
 check "HELLO naming another hash for moscow's own seq 2: closed" act --hello theirs-forked expect-close
 stopped "HELLO forking the peer's own chain" "fork" "own 2, peer 2, receipted 2"
+
+# ---- HELLO of another version, or naming a path that cannot be ----
+# Not a lie about the record: the session closes with the reason logged, the
+# line is not stopped and nothing stored changes.
+check "set up again" fresh
+mark
+check "a version-1 HELLO (an older station): closed" act --hello v1 expect-close
+check "version-1 HELLO: washington says which version it got" \
+	wait_until 5 logged "HELLO of version 1, this station speaks 2"
+check_not "version-1 HELLO: the line is not stopped" state_is stopped
+check "version-1 HELLO: nothing stored changed" [ "$(heads)" = "own 2, peer 2, receipted 2" ]
+check "a HELLO naming path 8 (paths are 0 to 7): closed" act --hello bad-path expect-close
+check_not "path-8 HELLO: the line is not stopped" state_is stopped
+check "path-8 HELLO: nothing stored changed" [ "$(heads)" = "own 2, peer 2, receipted 2" ]
+check "after both, an honest HELLO still works" act ping
 
 # ---- Receipts that fork ----
 check "set up again" fresh

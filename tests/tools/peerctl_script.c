@@ -344,10 +344,32 @@ static int act_step(actor *a, int op, const char *arg)
  * its newest seq; ours-none, none of its entries (below the receipts we may
  * have signed); theirs-none, our own chain is empty (a store restored from an
  * old copy: our next entry is seq 1 again); theirs-forked, another hash for
- * our newest seq. */
+ * our newest seq. Not lies but other encodings: v1, an honest HELLO as a
+ * station of the version-1 protocol signed it (no path byte, 146 bytes);
+ * bad-path, an honest one naming path 8 (there are at most 8, from 0). */
 static const char *const hello_modes[] = { "honest", "ours-ahead", "ours-forked", "ours-none",
-					   "theirs-none", "theirs-forked", NULL };
-enum { HM_HONEST, HM_OURS_AHEAD, HM_OURS_FORKED, HM_OURS_NONE, HM_THEIRS_NONE, HM_THEIRS_FORKED };
+					   "theirs-none", "theirs-forked", "v1", "bad-path", NULL };
+enum { HM_HONEST, HM_OURS_AHEAD, HM_OURS_FORKED, HM_OURS_NONE, HM_THEIRS_NONE, HM_THEIRS_FORKED,
+       HM_V1, HM_BAD_PATH };
+
+/* A version-1 HELLO: version ‖ role ‖ my_seq ‖ my_hash ‖ your_seq ‖
+ * your_hash ‖ sig over "hotline/hello/1\0" ‖ h ‖ the 82 bytes before it. */
+static int send_hello_v1(actor *a, const hl_hello *h)
+{
+	uint8_t enc[146], m[16 + 64 + 82];
+	enc[0] = 1;
+	enc[1] = h->role;
+	hl_be64_put(enc + 2, h->my_seq);
+	memcpy(enc + 10, h->my_hash, 32);
+	hl_be64_put(enc + 42, h->your_seq);
+	memcpy(enc + 50, h->your_hash, 32);
+	memcpy(m, "hotline/hello/1", 16);
+	memcpy(m + 16, a->c.hs_hash, 64);
+	memcpy(m + 80, enc, 82);
+	if (crypto_sign_ed25519_detached(enc + 82, NULL, m, sizeof m, a->id->ed_sk) != 0)
+		return -1;
+	return send_record(&a->c, HL_REC_HELLO, enc, sizeof enc);
+}
 
 static int hello_mode(const char *s)
 {
@@ -391,6 +413,10 @@ static int send_hello(actor *a, int mode)
 	if (mode != HM_HONEST)
 		say("HELLO (%s): we hold our own up to seq %llu, the station's up to seq %llu", hello_modes[mode],
 		    (unsigned long long)h.my_seq, (unsigned long long)h.your_seq);
+	if (mode == HM_V1)
+		return send_hello_v1(a, &h);
+	if (mode == HM_BAD_PATH)
+		h.path = HL_MAX_ENDPOINTS;
 	if (hl_hello_sign(&h, a->c.hs_hash, a->id) < 0)
 		return -1;
 	hl_hello_encode(&h, enc);
