@@ -20,10 +20,12 @@ typedef struct hl_store_ckpt hl_store_ckpt;
 
 /* Statements of the modules added with schema 4, prepared on first use and
  * kept until close; each module owns a range of slots. */
-#define HL_SQ_LAZY_MAX    48
+#define HL_SQ_LAZY_MAX    64
 #define HL_SQ_SLOT_WATCH  0   /* 0..15  store_sqlite_watch.c */
 #define HL_SQ_SLOT_BLOBS  16  /* 16..31 store_sqlite_blobs.c */
 #define HL_SQ_SLOT_NOTES  32  /* 32..47 store_sqlite_notes.c */
+#define HL_SQ_SLOT_EVENTS 48  /* 48..55 store_sqlite_events.c */
+#define HL_SQ_SLOT_ROWS   56  /* 56..63 store_sqlite_rows.c */
 
 /* Each module's schema-4 tables: CREATE ... IF NOT EXISTS statements. */
 extern const char hl_sq_watch_sql[];
