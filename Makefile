@@ -93,7 +93,8 @@ $(BUILD)/tests/peerctl: $(PEERCTL_SRCS) tests/tools/peerctl.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $(PEERCTL_SRCS) $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
 
-tests: all $(UNIT_BINS) $(TOOL_BINS)
+# storefill: api_jam.sh fills its store with it.
+tests: all $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/bench/tools/storefill
 
 # Runs every test: unit, Noise vectors, integration against real daemons.
 check: tests
