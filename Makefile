@@ -60,7 +60,8 @@ LIB := $(BUILD)/libhotline.a
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 # peerctl_*.c are parts of peerctl, not tools of their own.
-TOOL_SRCS := $(filter-out tests/tools/peerctl_%.c,$(wildcard tests/tools/*.c))
+# sqlfault.c is a shared library (LD_PRELOAD), not a program.
+TOOL_SRCS := $(filter-out tests/tools/peerctl_%.c tests/tools/sqlfault.c,$(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 all: $(BUILD)/hotline $(BUILD)/hotlined
@@ -93,8 +94,16 @@ $(BUILD)/tests/peerctl: $(PEERCTL_SRCS) tests/tools/peerctl.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$<)$(CC) $(HL_CFLAGS) $(CFLAGS) -Isrc $(PKG_CFLAGS) -o $@ $(PEERCTL_SRCS) $(LIB) $(PKG_LIBS) $(HL_LDFLAGS) $(LDFLAGS)
 
+# The storage-fault shim, preloaded into a daemon by store_fault.sh. Never
+# built with the sanitizers: it must not come before their runtime.
+SQLFAULT := $(BUILD)/tests/libsqlfault.so
+$(SQLFAULT): tests/tools/sqlfault.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$<)$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -shared \
+		$(shell $(PKG_CONFIG) --cflags sqlite3) -o $@ $< -ldl
+
 # storefill: api_jam.sh fills its store with it.
-tests: all $(UNIT_BINS) $(TOOL_BINS) $(BUILD)/bench/tools/storefill
+tests: all $(UNIT_BINS) $(TOOL_BINS) $(SQLFAULT) $(BUILD)/bench/tools/storefill
 
 # Runs every test: unit, Noise vectors, integration against real daemons.
 check: tests

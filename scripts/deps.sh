@@ -7,12 +7,12 @@
 set -u
 [ "${HOTLINE_NO_DEPS_CHECK:-}" = 1 ] && exit 0
 # BUILD: needed to build and run the tests. EXTRA: the fault suite, fuzzing,
-# valgrind, the man-page lint, the Debian package (tests/package/deb.sh) and
-# the console test (tmux);
+# valgrind, the man-page lint, the Debian package (tests/package/deb.sh), the
+# console test (tmux) and the clock-step test (faketime: libfaketime);
 # each of those tests says SKIP without its tool. As root both are installed;
 # otherwise only missing BUILD packages fail (the EXTRA line is printed).
 BUILD_PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev libjansson-dev libinih-dev libcmocka-dev libncurses-dev libseccomp-dev jq"
-EXTRA_PKGS="iproute2 nftables clang valgrind mandoc debhelper dpkg-dev fakeroot lintian tmux"
+EXTRA_PKGS="iproute2 nftables clang valgrind mandoc debhelper dpkg-dev fakeroot lintian tmux faketime"
 quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
 

@@ -60,7 +60,30 @@ static void safe_copy(char *dst, size_t size, const char *s)
 	dst[n] = '\0';
 }
 
+/* ", our ACK queued by NAME (draft N), not yet signed" when one waits. */
+static void queued_note(const json_t *ack, char *out, size_t size)
+{
+	const json_t *q = json_object_get(ack, "queued_ack");
+	size_t n = strlen(out);
+	char by[72];
+
+	if (!json_is_object(q) || n >= size)
+		return;
+	safe_copy(by, sizeof by, json_string_value(json_object_get(q, "by")));
+	snprintf(out + n, size - n, ", our ACK queued by %s (draft %llu), not yet signed",
+		 by[0] ? by : "?", (unsigned long long)u64_of(q, "draft"));
+}
+
+static void describe(const json_t *entry, char *out, size_t size);
+
 void hl_ack_describe(const json_t *entry, char *out, size_t size)
+{
+	describe(entry, out, size);
+	if (size && out[0] && !json_is_true(json_object_get(entry, "own")))
+		queued_note(json_object_get(entry, "ack"), out, size);
+}
+
+static void describe(const json_t *entry, char *out, size_t size)
 {
 	const json_t *ack = json_object_get(entry, "ack");
 	const char *state = json_string_value(json_object_get(ack, "state"));

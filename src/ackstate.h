@@ -22,7 +22,9 @@ void hl_ack_span(uint64_t ms, char *out, size_t size);
  *           "delivered, awaiting acknowledgement, due in 1m10s",
  *           "NOT DELIVERED (no receipt), ack overdue 2m",
  *           "stored, not yet receipted, ack due in 1m10s";
- *   peer's: "ACK DUE in 2m10s", "ACK OVERDUE 1m", "acknowledged by ...".
+ *   peer's: "ACK DUE in 2m10s", "ACK OVERDUE 1m", "acknowledged by ...",
+ *           followed by ", our ACK queued by ivanov (draft 4), not yet
+ *           signed" while our ACK of it waits unsigned in the outbox.
  * "" for an entry without an "ack" object. */
 void hl_ack_describe(const json_t *entry, char *out, size_t size);
 

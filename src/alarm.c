@@ -15,7 +15,8 @@
 
 /* A pager script that hangs must not pile up: it gets this long. */
 #define KILL_AFTER_MS 30000u
-/* 64 peers x 9 paths x 7 kinds is 4032; more means a bug upstream. */
+/* 64 peers x 9 paths x 7 kinds is 4032 (the other kinds are one per line);
+ * more means a bug upstream. */
 #define ALARMS_MAX 4096u
 /* Alarm texts are our own sentences; the event adds "kind: " in front. */
 #define ALARM_TEXT_MAX 512u
@@ -66,6 +67,8 @@ static const char *const kind_names[HL_ALARM_KIND_MAX + 1] = {
 	[HL_ALARM_UNACKED] = "unacknowledged",
 	[HL_ALARM_CHECKIN_MISSED] = "checkin-missed",
 	[HL_ALARM_ATTACHMENT] = "attachment",
+	[HL_ALARM_CLOCK_STEP] = "clock-step",
+	[HL_ALARM_LOCAL_CLOCK_STEP] = "local-clock-step",
 };
 
 static const uint8_t station_line[32];

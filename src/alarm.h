@@ -23,7 +23,9 @@ enum hl_alarm_kind {
 	HL_ALARM_UNACKED = 10,     /* the peer has not acknowledged ours by its deadline */
 	HL_ALARM_CHECKIN_MISSED = 11, /* a check-in (either way) unanswered by its deadline */
 	HL_ALARM_ATTACHMENT = 12,  /* an attachment from the peer failed its hash check */
-	HL_ALARM_KIND_MAX = 12
+	HL_ALARM_CLOCK_STEP = 13,  /* the peer's handshake clock went back past the window */
+	HL_ALARM_LOCAL_CLOCK_STEP = 14, /* our clock reads earlier than times we recorded */
+	HL_ALARM_KIND_MAX = 14
 };
 
 typedef struct hl_alarms hl_alarms;

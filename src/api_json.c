@@ -79,6 +79,7 @@ json_t *hl_api_status(hl_daemon *d)
 		json_object_set_new(o, "last_traffic_ms_ago",
 				    l->last_traffic_ms ? json_integer((json_int_t)(now - l->last_traffic_ms)) : json_null());
 		json_object_set_new(o, "checkin", hl_checkin_status_json(l));
+		hl_outbox_status_json(l, o);
 		json_array_append_new(lines, o);
 	}
 	return json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "station", d->cfg->name, "pubkey", pk, "lines", lines);

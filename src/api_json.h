@@ -8,6 +8,7 @@
 
 #include "notes.h"
 #include "store.h"
+#include "store_outbox.h"
 #include "watch.h"
 
 json_t *hl_api_status(hl_daemon *d);
@@ -18,5 +19,14 @@ json_t *hl_api_status(hl_daemon *d);
 json_t *hl_api_entry_json(hl_daemon *d, hl_line *l, unsigned line, int own,
 			  const hl_store_entry *se, const hl_entry *e, uint64_t receipted_seq,
 			  hl_watch_view *view, hl_notes_listing *nl);
+
+/* outbox_view.c: a line's "record" ("confirmed" once the peer's HELLO has
+ * confirmed it in this run, else "unconfirmed") and "queued" (drafts) into
+ * o; one draft of line l (the listing's line number `line`) as an entry
+ * marked "queued" (docs/API.md), its refs named by view (ready). NULL when
+ * out of memory. */
+void hl_outbox_status_json(const hl_line *l, json_t *o);
+json_t *hl_outbox_draft_json(hl_daemon *d, hl_line *l, unsigned line,
+			     const hl_store_draft *dr, hl_watch_view *view);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct {
 	char peer[HL_MAX_NAME + 1];
 	uint64_t seq;
 	uint8_t hash[32];
+	int64_t draft;   /* queued unsigned (hl_line_write): its number, seq 0 */
 	char acked[2 * HL_MAX_NAME + 32]; /* an ack's reply names what it acknowledged */
 	char error[400]; /* refused at once, answered in turn behind earlier sends */
 } pending_send;
@@ -41,7 +42,11 @@ static void send_done(void *arg, int status)
 		char id[65], line[96 + 3 * HL_MAX_NAME + 65 + sizeof p->acked];
 		hl_hex(p->hash, 32, id);
 		/* acked is made of names and digits too. */
-		int n = snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"%s%s%s}\n",
+		int n = p->draft ?
+			snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"queued\":true,\"draft\":%lld%s%s%s}\n",
+				 p->peer, (long long)p->draft, p->acked[0] ? ",\"acked\":\"" : "",
+				 p->acked, p->acked[0] ? "\"" : "") :
+			snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"%s%s%s}\n",
 				 p->peer, (unsigned long long)p->seq, id, p->acked[0] ? ",\"acked\":\"" : "",
 				 p->acked, p->acked[0] ? "\"" : "");
 		if (n > 0 && (size_t)n < sizeof line)
@@ -84,17 +89,18 @@ static void submit(hl_api_client *c, hl_line *l, pending_send *ps, const hl_line
 {
 	snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
 	ps->c = c;
-	int rc = hl_line_submit(l, dr, &ps->seq, ps->hash);
-	if (rc == 0)
-		rc = hl_daemon_after_commit(c->api->d, send_done, ps);
-	if (rc < 0) {
-		char msg[400];
-		snprintf(msg, sizeof msg, "%s: %s%s%s", what, hl_strerror(rc), l->stopped ? ": " : "",
-			 l->stopped ? l->stopped_reason : "");
-		send_refused(c, ps, msg);
+	/* The answer is booked before the entry exists: an entry must never
+	 * be stored for a client that was told it was not. */
+	if (hl_daemon_after_commit(c->api->d, send_done, ps) < 0) {
+		send_refused(c, ps, "send: out of memory; not stored");
 		return;
 	}
 	c->inflight++;
+	int rc = hl_line_write(l, dr, &ps->seq, ps->hash, &ps->draft);
+	if (rc < 0)
+		snprintf(ps->error, sizeof ps->error, "%s: %s%s%s", what,
+			 rc == HL_ERR_STORE ? "not stored: the store failed" : hl_strerror(rc),
+			 l->stopped ? ": " : "", l->stopped ? l->stopped_reason : "");
 }
 
 void hl_api_do_send(hl_api_client *c, const hl_api_request *r)
@@ -242,7 +248,7 @@ void hl_api_do_ack(hl_api_client *c, const hl_api_request *r)
 		return;
 	}
 	int rc = hl_watch_ack(d, r->entry, r->note, c->operator_name, &l, &ps->seq, ps->hash,
-			      ps->acked, sizeof ps->acked, why, sizeof why);
+			      &ps->draft, ps->acked, sizeof ps->acked, why, sizeof why);
 	if (rc == 0) {
 		snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
 		ps->c = c;

@@ -42,6 +42,7 @@ struct hl_blob_line {
 	uint64_t last_chunk_ms;      /* a chunk of a wanted blob arrived then */
 	uint64_t last_ask_ms;
 	uint64_t last_gap_ask_ms;    /* a gap was asked about then: at most one a second */
+	int quota_waiting;           /* a chunk was dropped for the attachment quota */
 };
 
 /* The line's state, created on first use; NULL without memory. */

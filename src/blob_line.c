@@ -160,6 +160,12 @@ static int on_chunk(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	}
 	if (off < b.have || b.have >= b.size || n != chunk_len(b.size, b.have))
 		return 0; /* held already, or not a chunk a sender of ours sends */
+	/* Attachment bytes fill the disk as entries do: the same quota. Over
+	 * it, the chunk is not stored; the stall timer asks again later. */
+	if (!hl_line_quota_admit(l, n, 0)) {
+		bl->quota_waiting = 1;
+		return 0;
+	}
 	bl->last_chunk_ms = hl_now_ms(l->d);
 	int verdict = 0;
 	rc = hl_blob_append(l, &b, hash, b.have, p, n, &verdict);
@@ -177,9 +183,16 @@ void hl_blob_tick(hl_line *l, uint64_t now)
 {
 	struct hl_blob_line *bl = l->blob;
 	hl_session *s = l->session;
-	/* Nothing ever wanted since the start: the HELLO asked already. */
-	if (!bl || !session_ready(l, s))
+	/* Nothing ever wanted since the start: the HELLO asked already. Over
+	 * the attachment quota, asking would only bring chunks to drop. */
+	if (!bl || !session_ready(l, s) || l->quota_attach_over)
 		return;
+	if (bl->quota_waiting) {
+		/* A new quota window: the rest now, not at the stall timeout. */
+		bl->quota_waiting = 0;
+		ask_pending(l, s);
+		return;
+	}
 	if (now - bl->last_chunk_ms < HL_BLOB_STALL_MS || now - bl->last_ask_ms < HL_BLOB_STALL_MS)
 		return;
 	ask_pending(l, s);

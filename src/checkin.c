@@ -29,10 +29,24 @@ static void utc_minute(uint64_t ms, char *out, size_t size)
 		snprintf(out, size, "?");
 }
 
+/* After the turn of a check-in: a failed commit took it with it, so the
+ * instant is due again (the tick writes it once the store takes it). */
+static void checkin_committed(void *arg, int status)
+{
+	hl_line *l = arg;
+	if (status < 0 && l->checkin_unsaved_ms) {
+		hl_log(HL_LOG_WARN, "%s: the check-in was not stored (the store failed); it is written again",
+		       l->peer->name);
+		l->checkin_next_ms = l->checkin_unsaved_ms;
+	}
+	l->checkin_unsaved_ms = 0;
+}
+
 /* Written while the line is down too: it queues like any entry, and the
  * record then shows a check-in that was not delivered (no receipt) apart
- * from one delivered and not answered. A stopped line writes nothing. */
-static void send_checkin(hl_line *l, uint64_t at_ms)
+ * from one delivered and not answered. A stopped line writes nothing, nor
+ * one whose record the peer has not yet confirmed in this run. */
+static int send_checkin(hl_line *l, uint64_t at_ms)
 {
 	char when[40], dl[32], text[300], name[HL_MAX_NAME * 2 + 32];
 	uint64_t seq = 0;
@@ -50,12 +64,15 @@ static void send_checkin(hl_line *l, uint64_t at_ms)
 	if (rc < 0) {
 		hl_log(HL_LOG_ERR, "%s: cannot write the check-in of %s: %s", l->peer->name, when,
 		       hl_strerror(rc));
-		return;
+		return rc;
 	}
+	if (hl_daemon_after_commit(l->d, checkin_committed, l) == 0)
+		l->checkin_unsaved_ms = at_ms;
 	hl_watch_ref_name(l, 1, seq, name, sizeof name);
 	snprintf(text, sizeof text, "%s for %s", name, when);
 	hl_log(HL_LOG_INFO, "%s: check-in %s sent", l->peer->name, text);
 	hl_supervise_event(l, HL_EV_CHECKIN_SENT, -1, 0, text);
+	return 0;
 }
 
 void hl_checkin_tick(hl_line *l, uint64_t now_ms)
@@ -71,9 +88,13 @@ void hl_checkin_tick(hl_line *l, uint64_t now_ms)
 			l->checkin_next_ms = next;
 		return;
 	}
-	if (now_ms < l->checkin_next_ms)
+	/* Due while the record is unconfirmed: it waits, and is written (for
+	 * its own instant) at the first tick after the confirming HELLO. */
+	if (now_ms < l->checkin_next_ms || !l->confirmed)
 		return;
-	send_checkin(l, l->checkin_next_ms);
+	/* The store failing is no reason to skip an instant: due again. */
+	if (send_checkin(l, l->checkin_next_ms) == HL_ERR_STORE)
+		return;
 	/* Several instants behind (a suspended machine): one check-in, then on. */
 	if (hl_schedule_next(&l->peer->checkin, now_ms, &next) == 0)
 		l->checkin_next_ms = next;

@@ -68,6 +68,8 @@ int hl_cmd_ack(const hl_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		if (hl_render_json_line(stdout, reply) < 0)
 			status = 1;
+	} else if (hl_render_queued(reply, "acknowledgement")) {
+		status = 0;
 	} else {
 		const char *acked = json_string_value(json_object_get(reply, "acked"));
 		const char *id = json_string_value(json_object_get(reply, "id"));

@@ -1,7 +1,8 @@
 /* cmd_handover.c — `hotline handover`: what the next shift must know, in one
  * page: the lines now, open alarms, messages waiting for an acknowledgement
- * (ours to give and the peer's), notices waiting for a reply, and the
- * outages, failed link tests and missed check-ins since a time. */
+ * (ours to give and the peer's), entries queued unsigned, notices waiting
+ * for a reply, and the outages, failed link tests and missed check-ins
+ * since a time. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +171,7 @@ static json_t *lines_now(handover *h)
 static int per_line(handover *h, const json_t *lines)
 {
 	json_t *ours = json_array(), *notices = json_array(), *outages = json_array();
-	json_t *tests = json_array(), *checkins = json_array();
+	json_t *tests = json_array(), *checkins = json_array(), *queued = json_array();
 	const json_t *line;
 	size_t i, j;
 	int rc = 1;
@@ -180,6 +181,7 @@ static int per_line(handover *h, const json_t *lines)
 	json_object_set_new(h->out, "outages", outages);
 	json_object_set_new(h->out, "tests", tests);
 	json_object_set_new(h->out, "checkins", checkins);
+	json_object_set_new(h->out, "queued", queued);
 	json_array_foreach(lines, i, line) {
 		const char *peer = str(line, "peer");
 		json_t *log = ask(h, json_pack("{s:s,s:s}", "cmd", "log", "peer", peer));
@@ -194,6 +196,8 @@ static int per_line(handover *h, const json_t *lines)
 				json_array_append(ours, e);
 			if (json_is_true(json_object_get(e, "awaiting_reply")))
 				json_array_append(notices, e);
+			if (json_is_true(json_object_get(e, "queued")))
+				json_array_append(queued, e);
 		}
 		json_decref(log);
 		rep = ask(h, json_pack("{s:s,s:s,s:I}", "cmd", "report", "peer", peer, "since_ms",
@@ -247,7 +251,10 @@ static void print_text(const handover *h)
 		printf("  %-16s %-11s", str(v, "peer"), str(v, "state"));
 		if (str(v, "stopped_reason")[0])
 			printf("  STOPPED: %s", str(v, "stopped_reason"));
-		printf("  %" PRId64 " unreceipted\n", num(v, "unreceipted") < 0 ? 0 : num(v, "unreceipted"));
+		printf("  %" PRId64 " unreceipted", num(v, "unreceipted") < 0 ? 0 : num(v, "unreceipted"));
+		if (num(v, "queued") > 0)
+			printf("  %" PRId64 " QUEUED, NOT YET SIGNED", num(v, "queued"));
+		putchar('\n');
 	}
 
 	section("OPEN ALARMS", json_array_size(json_object_get(o, "alarms")));
@@ -269,6 +276,19 @@ static void print_text(const handover *h)
 		json_array_size(json_object_get(o, "awaiting_peer_ack")));
 	json_array_foreach(json_object_get(o, "awaiting_peer_ack"), i, v)
 		put_waiting(h, v, "sent");
+
+	/* Entries operators wrote that the peer has not confirmed the record
+	 * for: nothing of them exists for the peer yet. */
+	section("QUEUED, NOT YET SIGNED", json_array_size(json_object_get(o, "queued")));
+	json_array_foreach(json_object_get(o, "queued"), i, v) {
+		char t[HL_RENDER_TIME_LEN + 8];
+		hl_render_time(num(v, "queued_ms"), t, sizeof t);
+		char *op = hl_render_clean(str(v, "operator"), strlen(str(v, "operator")), 0);
+		printf("  %-16s draft %-6" PRId64 " %-9s %-8s queued %s by %s\n", str(v, "peer"),
+		       num(v, "draft"), str(v, "precedence"), str(v, "kind"), t, op ? op : "?");
+		free(op);
+		put_excerpt(v);
+	}
 
 	section("NOTICES AWAITING A REPLY",
 		json_array_size(json_object_get(o, "notices_awaiting_reply")));

@@ -141,6 +141,8 @@ int hl_cmd_notice(const hl_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		if (hl_render_json_line(stdout, reply) < 0)
 			status = 1;
+	} else if (hl_render_queued(reply, "notice")) {
+		status = 0;
 	} else if (id && hl_unhex(id, raw, 32) == 0) {
 		if (printf("%s\n", id) < 0 || fflush(stdout) == EOF) {
 			fprintf(stderr, "hotline: the notice was stored as %s, but writing its id "

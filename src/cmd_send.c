@@ -1,6 +1,7 @@
 /* cmd_send.c — `hotline send PEER`: checks the text locally (UTF-8, size),
  * uploads a --file attachment first (cmd_attachment.c), hands the message to
- * hotlined, and prints the entry id once it is committed. */
+ * hotlined, and prints the entry id once it is committed (or says it is
+ * queued, unsigned, until the peer confirms the record). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,8 @@ int hl_cmd_send(const hl_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		if (hl_render_json_line(stdout, reply) < 0)
 			status = 1; /* main reports the write error */
+	} else if (hl_render_queued(reply, "message")) {
+		status = 0; /* stored durably, unsigned: no id yet */
 	} else if (valid_id(id)) {
 		if (printf("%s\n", id) < 0 || fflush(stdout) == EOF) {
 			fprintf(stderr, "hotline: the message was stored as %s, but writing "

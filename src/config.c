@@ -59,6 +59,7 @@ enum key {
 	K_ATTACHRATE,
 	K_ACKDEADLINES, K_CHECKIN, K_CHECKINDEADLINE,
 	K_FORMSDIR, /* H4 */
+	K_QUOTAATTACH, /* H12 */
 	K_COUNT
 };
 _Static_assert(K_COUNT <= 32, "the seen-key sets are 32-bit masks");
@@ -99,6 +100,7 @@ static const struct {
 	[K_CHECKIN] = { "CheckIn", SEC_PEER, 1 },
 	[K_CHECKINDEADLINE] = { "CheckInDeadline", SEC_PEER, 0 },
 	[K_FORMSDIR] = { "FormsDir", SEC_STATION, 0 },
+	[K_QUOTAATTACH] = { "QuotaAttachmentBytes", SEC_PEER, 0 },
 };
 
 struct parse {
@@ -604,6 +606,8 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 		return 0;
 	case K_QUOTABYTES:
 		return set_bytes(p, key, v, &peer->quota_bytes);
+	case K_QUOTAATTACH:
+		return set_bytes(p, key, v, &peer->quota_attach_bytes);
 	case K_QUOTAWINDOW:
 		return set_duration(p, key, v, QUOTA_WINDOW_MIN_MS, QUOTA_WINDOW_MAX_MS,
 				    &peer->quota_window_ms);
@@ -736,6 +740,7 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	p->peer->rekey_after_ms = 120000;
 	p->peer->quota_entries = 10000;
 	p->peer->quota_bytes = 256ull << 20;
+	p->peer->quota_attach_bytes = 1ull << 30;
 	p->peer->quota_window_ms = 86400000ull;
 	p->peer->checkin_deadline_ms = 600000ull;
 	p->sec = SEC_PEER;

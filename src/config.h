@@ -33,6 +33,7 @@ typedef struct {
 	/* H6 quota on the peer's entries we store (see line.c): */
 	uint64_t quota_entries;          /* QuotaEntries, default 10000 per window */
 	uint64_t quota_bytes;            /* QuotaBytes, default 256 MiB per window */
+	uint64_t quota_attach_bytes;     /* QuotaAttachmentBytes, default 1 GiB per window */
 	uint64_t quota_window_ms;        /* QuotaWindow, default 1 d */
 	uint64_t attachment_rate;        /* AttachmentRate, bytes/s sent; 0 (default) no limit */
 	/* H4 check-ins (checkin.c): CheckIn (repeatable, one clause a line)

@@ -43,6 +43,7 @@ typedef struct {
 	int n_alarms;
 	char alarms[96];            /* kinds, comma-separated (cut) */
 	long long unreceipted;
+	long long queued;           /* drafts in the outbox, not yet signed */
 } hl_con_line;
 
 typedef struct {

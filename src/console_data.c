@@ -134,6 +134,7 @@ static void read_line_status(hl_con_line *cl, const json_t *o)
 	cl->active_path = json_is_integer(ap) ? (int)json_integer_value(ap) : -1;
 	cl->rtt_ms = json_is_number(rtt) ? json_number_value(rtt) : -1;
 	cl->unreceipted = (long long)json_integer_value(json_object_get(o, "unreceipted"));
+	cl->queued = (long long)json_integer_value(json_object_get(o, "queued"));
 	const json_t *alarms = json_object_get(o, "alarms");
 	size_t i;
 	const json_t *a;
@@ -338,9 +339,14 @@ int hl_con_ack(hl_con_model *m, const char *ref, char *msg, size_t msglen)
 			&reply);
 	if (rc < 0)
 		return rc;
-	snprintf(msg, msglen, "acknowledged %s (ACK %s#%lld)", ref,
-		 m->station[0] ? m->station : "own",
-		 (long long)json_integer_value(json_object_get(reply, "seq")));
+	if (json_is_true(json_object_get(reply, "queued")))
+		snprintf(msg, msglen, "ACK of %s queued (draft %lld), not yet signed: signed once the "
+			 "peer confirms our record", ref,
+			 (long long)json_integer_value(json_object_get(reply, "draft")));
+	else
+		snprintf(msg, msglen, "acknowledged %s (ACK %s#%lld)", ref,
+			 m->station[0] ? m->station : "own",
+			 (long long)json_integer_value(json_object_get(reply, "seq")));
 	json_decref(reply);
 	hl_con_seen(m, ref);
 	m->dirty = 1;
@@ -356,8 +362,13 @@ int hl_con_send(hl_con_model *m, const char *peer, const char *prec, int exercis
 			"send", msg, msglen, &reply);
 	if (rc < 0)
 		return rc;
-	snprintf(msg, msglen, "sent to %s: %s#%lld (%s)", peer, m->station[0] ? m->station : "own",
-		 (long long)json_integer_value(json_object_get(reply, "seq")), prec);
+	if (json_is_true(json_object_get(reply, "queued")))
+		snprintf(msg, msglen, "queued for %s (draft %lld, %s), not yet signed: sent once %s "
+			 "confirms our record", peer,
+			 (long long)json_integer_value(json_object_get(reply, "draft")), prec, peer);
+	else
+		snprintf(msg, msglen, "sent to %s: %s#%lld (%s)", peer, m->station[0] ? m->station : "own",
+			 (long long)json_integer_value(json_object_get(reply, "seq")), prec);
 	json_decref(reply);
 	m->dirty = 1;
 	return 0;

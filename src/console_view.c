@@ -144,11 +144,17 @@ static void draw_line_status(int y, const hl_con_line *l)
 		snprintf(t, sizeof t, "RTT -");
 	put(y, x, 14, t, A_NORMAL);
 	x += 14;
-	if (l->n_alarms)
+	/* Queued drafts are not yet in the record: that needs attention too. */
+	if (l->n_alarms && l->queued > 0)
+		snprintf(t, sizeof t, "ALARMS %d: %s  %lld QUEUED, NOT SIGNED", l->n_alarms, l->alarms,
+			 l->queued);
+	else if (l->n_alarms)
 		snprintf(t, sizeof t, "ALARMS %d: %s", l->n_alarms, l->alarms);
+	else if (l->queued > 0)
+		snprintf(t, sizeof t, "%lld QUEUED, NOT YET SIGNED", l->queued);
 	else
 		snprintf(t, sizeof t, "no alarms");
-	put(y, x, COLS - x, t, l->n_alarms ? pair(P_BAD) | A_BOLD : pair(P_OK));
+	put(y, x, COLS - x, t, l->n_alarms || l->queued > 0 ? pair(P_BAD) | A_BOLD : pair(P_OK));
 }
 
 static void draw_status(const hl_con_model *m)

@@ -32,8 +32,10 @@ uint64_t hl_wall_ms(void)
 
 int hl_daemon_tx(hl_daemon *d)
 {
+	/* A turn whose transaction was lost takes nothing more: what would be
+	 * written now must not outlive what was already rolled back. */
 	if (hl_store_in_tx(d->store))
-		return 0;
+		return hl_store_tx_failed(d->store) ? HL_ERR_STORE : 0;
 	return hl_store_begin(d->store);
 }
 

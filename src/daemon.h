@@ -13,6 +13,7 @@
 #include "config.h"
 #include "entry.h"
 #include "form.h"
+#include "hsfresh.h"
 #include "keys.h"
 #include "noise.h"
 #include "ratelimit.h"
@@ -40,6 +41,12 @@ struct hl_session {
 	hl_noise_cipher tx, rx;
 	uint8_t hs_hash[64];
 	uint8_t tai64n[12];      /* responder: timestamp of msg 1, saved on success */
+	/* Responder: msg 1 passed by the window (hsfresh.h), not by being newer.
+	 * A replay could do that, so the session is used only once a transport
+	 * message from the initiator decrypts (only the holder of its ephemeral
+	 * key can seal one); until then it counts as half-open. */
+	int confirm_pending;
+	int hello_tx;            /* our HELLO sent on it */
 	hl_framer framer;
 	hl_buf out;              /* plaintext records waiting to be sealed */
 	size_t write_pending;    /* bytes handed to libuv, not yet written */
@@ -76,6 +83,8 @@ typedef struct {
 	uint64_t down_since_ms;  /* no session since (0 while up) */
 	uint64_t last_fail_ms;   /* an established session last died then, 0 never */
 	uint64_t last_rtt_event_ms;
+	uint64_t rekey_retry_ms; /* a failed rekey is dialled again from then */
+	unsigned rekey_backoff_ms; /* the next failed rekey's delay, 0 none failed */
 } hl_path;
 
 struct hl_line {
@@ -91,9 +100,19 @@ struct hl_line {
 	uint8_t own_hash[32];
 	uint64_t peer_seq, peer_durable;
 	uint8_t peer_hash[32];
+	uint64_t peer_link;      /* the cross-link (peer_seq) of the peer's newest entry */
 	uint64_t receipted_seq;  /* newest own seq covered by the peer's receipt */
+	/* The peer's HELLO in this run showed our store holds all it holds of
+	 * ours: only then is a seq signed (line_write.c). */
+	int confirmed;
+	uint64_t drafts;         /* in the outbox, unsigned, in the open transaction too */
+	int drain_retry;         /* drafts to sign from the tick (after a failed commit, a reload) */
 	int need_receipt;        /* entries stored in this turn: receipt after commit */
-	uint8_t last_tai64n[12]; /* newest accepted handshake message 1 */
+	/* Freshness of the peer's handshakes (line_clock.c): the newest
+	 * accepted (in the store) and those seen within the window. */
+	hl_hsfresh hsfresh;
+	int hs_resave;           /* newest not (or no longer) in the store */
+	uint64_t clock_high_ms;  /* latest wall time our clock read or recorded */
 	hl_session *session;     /* the active session: our entries go here */
 	/* Configured paths, then slots for sessions from unlisted sources (a
 	 * peer behind NAT): those cannot be paired with our own dials. */
@@ -121,8 +140,20 @@ struct hl_line {
 	uint64_t quota_start_ms; /* monotonic start of the current window */
 	uint64_t quota_entries, quota_bytes; /* stored in it */
 	uint64_t quota_dropped;  /* entries not stored for the quota in it */
-	int quota_over;          /* quota alarm raised in this window */
+	int quota_over;          /* quota alarm raised in this window (entries) */
+	uint64_t quota_attach;   /* attachment chunk bytes stored in it */
+	uint64_t quota_attach_dropped; /* and not stored for the quota */
+	int quota_attach_over;   /* quota alarm raised in this window (attachments) */
 	int want_resend;         /* ask the peer to resend after a failed commit */
+	/* Written in the open turn, not yet durable: a failed commit must not
+	 * forget them (hl_line_reload keeps them, hl_line_store_retry writes
+	 * them again, hl_line_committed clears these marks). */
+	int stop_unsaved;        /* the stop (stopped_reason) */
+	int receipt_unsaved;     /* receipt_enc, the peer's receipt for receipted_seq */
+	uint8_t receipt_enc[HL_RECEIPT_LEN];
+	uint8_t *conflict_enc;   /* the equivocation's second entry, until durable */
+	size_t conflict_len;
+	uint64_t conflict_seq;
 	int retired;             /* closed by a reload (reload.c): in no lookup */
 	struct hl_blob_line *blob; /* attachments (blob.c), NULL until first used */
 	/* H4 watch (watch.c, checkin.c): acknowledgement deadlines, check-ins. */
@@ -130,6 +161,7 @@ struct hl_line {
 	uint64_t watch_next_due_ms; /* earliest due (wall ms) of rows not yet overdue, 0 none */
 	unsigned watch_overdue[3]; /* overdue rows: we owe, the peer owes, check-ins */
 	uint64_t checkin_next_ms; /* next scheduled check-in (wall ms), 0 not yet computed */
+	uint64_t checkin_unsaved_ms; /* the check-in of this instant is in the open turn */
 };
 
 /* Something to do once the current transaction is durable. */
@@ -186,7 +218,9 @@ void hl_daemon_commit(hl_daemon *d);
  * restart. A file that does not load changes nothing. */
 int hl_daemon_reload(hl_daemon *d);
 void hl_daemon_free(hl_daemon *d);
-/* Opens the turn's transaction if none is open (group commit). */
+/* Opens the turn's transaction if none is open (group commit). HL_ERR_STORE
+ * once the turn's transaction is lost: the caller writes nothing, and what
+ * it would have written is asked for or retried after the failed commit. */
 int hl_daemon_tx(hl_daemon *d);
 /* Runs fn(arg, status) after the turn's commit (status 0) or its failure. */
 int hl_daemon_after_commit(hl_daemon *d, void (*fn)(void *, int), void *arg);
@@ -272,6 +306,28 @@ void hl_supervise_event(hl_line *l, int kind, int path, double value, const char
 /* Raises or clears an alarm of the line. */
 void hl_supervise_alarm(hl_line *l, int kind, int path, int on, const char *text);
 
+/* line_clock.c: the freshness of the peer's handshakes, clock steps */
+/* The window: a message 1 not newer than the newest accepted is accepted
+ * if dated within ±this of our clock and not seen before. */
+uint64_t hl_line_hs_window_ms(const hl_line *l);
+/* Reads the newest accepted timestamp (and, when not a reload, the newest
+ * time of our record) from the store; a reload never lowers it. */
+int hl_line_clock_load(hl_line *l, int reload);
+/* May message 1 (timestamp ts, initiator ephemeral eph, from addr) open a
+ * session? 0 yes, with *confirm 1 when only the window let it in (the
+ * session then waits for the initiator's first transport message);
+ * HL_ERR_REPLAY refused, and logged why. */
+int hl_line_hs_check(hl_line *l, const char *addr, const uint8_t ts[12], const uint8_t eph[32],
+		     int *confirm);
+/* Message 2 went out: remember message 1, store the newest. */
+void hl_line_hs_accepted(hl_line *l, const uint8_t ts[12], const uint8_t eph[32]);
+/* A window session proved itself: a peer clock that went back past the
+ * window raises the clock-step alarm and records the event. */
+void hl_line_hs_confirmed(hl_line *l, const uint8_t ts[12]);
+/* From the tick: clears the clock-step alarm, watches our own clock
+ * (local-clock-step), stores again what a failed commit lost. */
+void hl_line_clock_tick(hl_line *l, uint64_t now, uint64_t wall);
+
 /* line.c */
 int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen);
 void hl_line_start(hl_line *l);
@@ -291,6 +347,11 @@ const char *hl_line_state(const hl_line *l);
 /* From the tick: a new quota window clears the quota alarm and asks the peer
  * to resend what was not stored. */
 void hl_line_quota_tick(hl_line *l, uint64_t now);
+/* 1 if len more bytes of the peer's (an entry when entry is set, counted
+ * against QuotaEntries and QuotaBytes; else attachment chunk bytes, against
+ * QuotaAttachmentBytes) may be stored in this QuotaWindow, and counts them;
+ * else 0 with the quota alarm raised: the caller stores nothing. */
+int hl_line_quota_admit(hl_line *l, size_t len, int entry);
 
 /* Appends a new own entry (in the turn's transaction). */
 typedef struct {
@@ -304,7 +365,22 @@ typedef struct {
 	const uint8_t (*refs)[32];  /* entries this one answers */
 	uint8_t nrefs;
 } hl_line_draft;
+/* line_write.c. Signs and stores an own entry at the next seq:
+ * HL_ERR_UNCONFIRMED before the peer's HELLO has confirmed the record in
+ * this run (daemon entries: link tests, check-ins, test replies). */
 int hl_line_submit(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32]);
+/* An operator's entry: signed as hl_line_submit (*draft 0), or, while the
+ * record is unconfirmed or drafts wait, queued unsigned in the outbox
+ * (*seq 0, *draft its number). Both in the turn's transaction. */
+int hl_line_write(hl_line *l, const hl_line_draft *draft, uint64_t *seq, uint8_t hash[32],
+		  int64_t *draft_id);
+/* A HELLO passed the rollback checks: the record is confirmed for this run
+ * (peer_holds: its your_seq); the drafts are signed, in order, now. */
+void hl_line_confirm(hl_line *l, uint64_t peer_holds);
+/* Signs the queued drafts if the line is confirmed and running. */
+void hl_line_drain(hl_line *l);
+/* From the tick: a drain the store's hold put off. */
+void hl_line_drain_tick(hl_line *l);
 
 /* entry_hooks.c: an entry was stored in the open transaction (own: ours,
  * stored_ms: our clock). e->body points into the caller's buffer. Negative

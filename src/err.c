@@ -28,6 +28,8 @@ const char *hl_strerror(int err)
 	case HL_ERR_NONCANON: return "non-canonical encoding";
 	case HL_ERR_UTF8: return "invalid UTF-8";
 	case HL_ERR_CONFIG: return "configuration error";
+	case HL_ERR_UNCONFIRMED: return "the peer has not yet confirmed this station's record (no HELLO since hotlined started)";
+	case HL_ERR_XLINK_BACK: return "cross-link goes back (names fewer of our entries than the author's previous one)";
 	default: return "unknown error";
 	}
 }

@@ -27,7 +27,9 @@ enum {
 	HL_ERR_NONCANON = -21,  /* encoding valid but not the canonical one */
 	HL_ERR_UTF8 = -22,      /* text is not valid UTF-8 */
 	HL_ERR_CONFIG = -23,    /* configuration error */
-	HL_ERR_LAST = -24
+	HL_ERR_XLINK_BACK = -24, /* cross-link names fewer of ours than the author's last */
+	HL_ERR_UNCONFIRMED = -25, /* not signed: the peer's HELLO has not yet confirmed our record */
+	HL_ERR_LAST = -26
 };
 
 /* A short, constant, human-readable description of an HL_ERR_* code. */

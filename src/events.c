@@ -27,6 +27,7 @@ static const char *const kind_names[HL_EV_KIND_MAX + 1] = {
 	[HL_EV_CHECKIN_MISSED] = "checkin-missed",
 	[HL_EV_ATTACHMENT_DONE] = "attachment-done",
 	[HL_EV_ATTACHMENT_FAILED] = "attachment-failed",
+	[HL_EV_CLOCK_STEP] = "clock-step",
 };
 
 const char *hl_event_kind_name(int kind)

@@ -27,7 +27,8 @@ enum hl_event_kind {
 	HL_EV_CHECKIN_MISSED = 17, /* text = the check-in nobody answered in time */
 	HL_EV_ATTACHMENT_DONE = 18,   /* value = size; text = hash and name */
 	HL_EV_ATTACHMENT_FAILED = 19, /* value = failures so far; text = hash and name */
-	HL_EV_KIND_MAX = 19
+	HL_EV_CLOCK_STEP = 20,  /* value = seconds a clock went back; text = whose and how seen */
+	HL_EV_KIND_MAX = 20
 };
 
 /* Records one event (autocommits unless a transaction is open). path -1 =

@@ -95,7 +95,10 @@ static void command_help(const command *c)
 		       "ENTRY (e.g. moscow#3) makes it a reply that names the entry it answers.\n"
 		       "--file FILE attaches a file of up to 100 MiB (a map, a chart, a document):\n"
 		       "it is uploaded to hotlined, then sent to the peer in chunks behind any\n"
-		       "waiting message; with --file, TEXT is optional.\n");
+		       "waiting message; with --file, TEXT is optional.\n"
+		       "Until the peer's HELLO has confirmed this station's record since hotlined\n"
+		       "started, the message is queued unsigned (no id printed; it says so) and\n"
+		       "signed and sent, in order, right after that HELLO.\n");
 	if (strcmp(c->name, "attachment") == 0)
 		printf("\nENTRY is AUTHOR#SEQ (moscow#12), with @PEER if needed, or an entry id\n"
 		       "prefix of at least 8 hex digits. Refused while the attachment is still\n"

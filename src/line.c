@@ -12,9 +12,8 @@
 #include "err.h"
 #include "log.h"
 #include "rules.h"
+#include "store_outbox.h"
 
-
-static const uint8_t zero32[32];
 
 static void flush_receipt(hl_line *l);
 
@@ -36,12 +35,35 @@ static int peer_author_hash(hl_line *l, uint64_t seq, uint8_t out[32])
 	return hl_store_hash_at(l->d->store, l->line_id, l->peer->key.ed, seq, out);
 }
 
+/* The peer's newest entry's cross-link, which its next may not go below:
+ * read once here, then kept by on_entry (no store read per entry). */
+static int load_peer_link(hl_line *l)
+{
+	hl_entry e;
+	hl_buf enc;
+	int rc;
+
+	l->peer_link = 0;
+	if (l->peer_seq == 0)
+		return 0;
+	hl_buf_init(&enc, HL_MAX_ENTRY);
+	rc = hl_store_get_entry(l->d->store, l->line_id, l->peer->key.ed, l->peer_seq, &enc);
+	if (rc == 0)
+		rc = hl_entry_decode(enc.p, enc.len, &e);
+	if (rc == 0)
+		l->peer_link = e.peer_seq;
+	hl_buf_free(&enc);
+	return rc;
+}
+
 static int load_heads(hl_line *l)
 {
 	hl_store *st = l->d->store;
 	int rc = hl_store_head(st, l->line_id, l->d->id->pub.ed, &l->own_seq, l->own_hash);
 	if (rc == 0)
 		rc = hl_store_head(st, l->line_id, l->peer->key.ed, &l->peer_seq, l->peer_hash);
+	if (rc == 0)
+		rc = load_peer_link(l);
 	if (rc < 0)
 		return rc;
 	l->own_durable = l->own_seq;
@@ -53,10 +75,12 @@ static int load_heads(hl_line *l)
 	if (rc < 0)
 		return rc;
 	rc = hl_store_get_stopped(st, l->line_id, l->stopped_reason, sizeof l->stopped_reason);
+	if (rc == 0)
+		rc = hl_store_draft_count(st, l->line_id, &l->drafts);
 	if (rc < 0)
 		return rc;
 	l->stopped = l->stopped_reason[0] != 0;
-	return hl_store_get_tai64n(st, l->peer->key.x, l->last_tai64n);
+	return 0;
 }
 
 int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, size_t errlen)
@@ -74,10 +98,20 @@ int hl_line_init(hl_daemon *d, hl_line *l, const hl_peer_conf *peer, char *err, 
 		l->has_psk = 1;
 	}
 	int rc = load_heads(l);
+	if (rc == 0)
+		rc = hl_line_clock_load(l, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "peer %s: cannot read line state: %s", peer->name, hl_strerror(rc));
 		return rc;
 	}
+	/* Restarted or re-added by a reload: the store is the one the peer
+	 * confirmed in this run (only this daemon writes it), so that holds. */
+	for (int i = 0; i < d->n_lines; i++) {
+		const hl_line *o = &d->lines[i];
+		if (o != l && o->retired && o->confirmed && memcmp(o->line_id, l->line_id, 32) == 0)
+			l->confirmed = 1;
+	}
+	l->drain_retry = l->confirmed && l->drafts;
 	return hl_path_init_all(l, err, errlen);
 }
 
@@ -92,11 +126,16 @@ void hl_line_close(hl_line *l)
 	hl_blob_line_close(l);
 	hl_path_close_all(l);
 	sodium_memzero(l->psk, sizeof l->psk);
+	free(l->conflict_enc);
+	l->conflict_enc = NULL;
 }
 
 int hl_line_hello(hl_line *l, hl_session *s)
 {
 	hl_hello h;
+	if (s->hello_tx)
+		return 0; /* a window session sent it before it was confirmed */
+	s->hello_tx = 1;
 	memset(&h, 0, sizeof h);
 	h.role = s->initiator ? 0 : 1;
 	h.my_seq = l->own_durable;
@@ -149,9 +188,16 @@ void hl_line_pump(hl_line *l)
 static void stop_line(hl_line *l, const char *reason)
 {
 	l->stopped = 1;
-	snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s", reason);
+	/* What an operator queued stays unsigned, and the reason says so. */
+	if (l->drafts)
+		snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s; %llu queued entr%s held, "
+			 "not signed", reason, (unsigned long long)l->drafts, l->drafts == 1 ? "y" : "ies");
+	else
+		snprintf(l->stopped_reason, sizeof l->stopped_reason, "%s", reason);
+	reason = l->stopped_reason;
 	hl_log(HL_LOG_ERR, "%s: line stopped: %s", l->peer->name, reason);
 	hl_supervise_alarm(l, HL_ALARM_EQUIVOCATION, -1, 1, reason);
+	l->stop_unsaved = 1;
 	if (hl_daemon_tx(l->d) == 0)
 		hl_store_set_stopped(l->d->store, l->line_id, reason);
 	for (int i = 0; i < l->n_slots; i++) {
@@ -217,6 +263,9 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	}
 	s->hello_rx = 1;
 	s->send_next = h.your_seq + 1;
+	/* Our store holds all the peer holds of ours: signing may start (and
+	 * the drafts queued until now are signed first). */
+	hl_line_confirm(l, h.your_seq);
 	/* Re-receipt what we hold, so a receipt lost in a crash is replaced. */
 	if (l->peer_durable > 0)
 		l->need_receipt = 1;
@@ -227,27 +276,35 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	return 0;
 }
 
-/* ---- H6: quota on the peer's stored entries ----
+/* ---- H6: quota on the peer's stored entries and attachment bytes ----
  * A peer (or whoever holds its key) sending valid entries without end must
  * not fill our disk. Per QuotaWindow at most QuotaEntries of its entries and
  * QuotaBytes of their encodings are stored; past that its new entries are
  * dropped: not stored, so not receipted (the peer keeps them, and its own
- * no-receipt alarm fires) and the quota alarm is raised here. A new window
- * clears the alarm and asks the peer to resend. The count is kept in memory
- * only: a restart begins a new window (a peer cannot cause a restart). */
+ * no-receipt alarm fires) and the quota alarm is raised here. Attachment
+ * chunks have a budget of their own (QuotaAttachmentBytes), so that files
+ * can never hold back the messages (a FLASH) for the rest of a window;
+ * chunks over it are not stored and asked for again in the next window.
+ * A new window clears the alarm and asks the peer to resend. The counts are
+ * kept in memory only: a restart begins a new window (a peer cannot cause
+ * a restart). */
 static void quota_roll(hl_line *l, uint64_t now)
 {
 	if (now - l->quota_start_ms < l->peer->quota_window_ms)
 		return;
 	l->quota_start_ms = now;
-	l->quota_entries = l->quota_bytes = 0;
-	if (!l->quota_over)
+	l->quota_entries = l->quota_bytes = l->quota_attach = 0;
+	if (!l->quota_over && !l->quota_attach_over)
 		return;
-	hl_log(HL_LOG_NOTICE, "%s: new quota window; %llu entries were not stored in the last one",
-	       l->peer->name, (unsigned long long)l->quota_dropped);
-	l->quota_over = 0;
-	l->quota_dropped = 0;
+	hl_log(HL_LOG_NOTICE, "%s: new quota window; %llu entries and %llu attachment bytes were not stored in the last one",
+	       l->peer->name, (unsigned long long)l->quota_dropped,
+	       (unsigned long long)l->quota_attach_dropped);
+	int entries_over = l->quota_over;
+	l->quota_over = l->quota_attach_over = 0;
+	l->quota_dropped = l->quota_attach_dropped = 0;
 	hl_supervise_alarm(l, HL_ALARM_QUOTA, -1, 0, NULL);
+	if (!entries_over)
+		return;
 	uint8_t w[HL_WANT_LEN];
 	hl_be64_put(w, l->peer_seq + 1);
 	hl_path_broadcast(l, HL_REC_WANT, w, sizeof w);
@@ -258,26 +315,42 @@ void hl_line_quota_tick(hl_line *l, uint64_t now)
 	quota_roll(l, now);
 }
 
-/* 1 if an entry of len bytes may be stored (and counts it), else 0. */
-static int quota_admit(hl_line *l, size_t len)
+int hl_line_quota_admit(hl_line *l, size_t len, int entry)
 {
 	const hl_peer_conf *pc = l->peer;
 	quota_roll(l, hl_now_ms(l->d));
-	if (!l->quota_over && l->quota_entries < pc->quota_entries &&
-	    len <= pc->quota_bytes - l->quota_bytes) {
-		l->quota_entries++;
-		l->quota_bytes += len;
+	int over = entry ? l->quota_over : l->quota_attach_over;
+	uint64_t used = entry ? l->quota_bytes : l->quota_attach;
+	uint64_t cap = entry ? pc->quota_bytes : pc->quota_attach_bytes;
+	if (!over && (!entry || l->quota_entries < pc->quota_entries) && len <= cap - used) {
+		if (entry) {
+			l->quota_entries++;
+			l->quota_bytes += len;
+		} else {
+			l->quota_attach += len;
+		}
 		return 1;
 	}
-	l->quota_dropped++;
-	if (!l->quota_over) {
+	if (entry)
+		l->quota_dropped++;
+	else
+		l->quota_attach_dropped += len;
+	if (!over) {
 		char text[300];
-		l->quota_over = 1;
-		snprintf(text, sizeof text, "%s sent more than its quota (%llu entries or %llu bytes per %llu s): "
-			 "its new entries are not stored until the window ends",
-			 pc->name, (unsigned long long)pc->quota_entries,
-			 (unsigned long long)pc->quota_bytes,
-			 (unsigned long long)(pc->quota_window_ms / 1000u));
+		if (entry) {
+			l->quota_over = 1;
+			snprintf(text, sizeof text, "%s sent more than its quota (%llu entries or %llu bytes per %llu s): "
+				 "its new entries are not stored until the window ends",
+				 pc->name, (unsigned long long)pc->quota_entries,
+				 (unsigned long long)pc->quota_bytes,
+				 (unsigned long long)(pc->quota_window_ms / 1000u));
+		} else {
+			l->quota_attach_over = 1;
+			snprintf(text, sizeof text, "%s sent more attachment bytes than its quota (%llu bytes per %llu s): "
+				 "its attachments wait until the window ends (messages are not held)",
+				 pc->name, (unsigned long long)pc->quota_attach_bytes,
+				 (unsigned long long)(pc->quota_window_ms / 1000u));
+		}
 		hl_supervise_alarm(l, HL_ALARM_QUOTA, -1, 1, text);
 	}
 	return 0;
@@ -293,13 +366,27 @@ static int view_own_hash(void *ctx, uint64_t seq, uint8_t out[32])
 	return own_author_hash(ctx, seq, out);
 }
 
+/* The proof of an equivocation is kept in memory until it is durable. */
+static void keep_conflict(hl_line *l, uint64_t seq, const uint8_t *body, size_t len)
+{
+	if (l->conflict_enc)
+		return; /* the first proof is the one kept (store.h) */
+	l->conflict_enc = malloc(len);
+	if (!l->conflict_enc)
+		return;
+	memcpy(l->conflict_enc, body, len);
+	l->conflict_len = len;
+	l->conflict_seq = seq;
+}
+
 static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 {
 	hl_entry e;
 	uint8_t hash[32];
-	if (hl_now_ms(l->d) < l->d->store_hold_until_ms) {
-		/* The store just failed (a full disk): drop, and ask again later,
-		 * rather than fail one commit per arriving entry. */
+	if (hl_now_ms(l->d) < l->d->store_hold_until_ms || hl_store_tx_failed(l->d->store)) {
+		/* The store just failed (a full disk), or this turn's transaction
+		 * is lost: drop, and ask again later, rather than fail one commit
+		 * per arriving entry or judge it against heads that are gone. */
 		l->want_resend = 1;
 		return 0;
 	}
@@ -314,6 +401,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		.peer_author = l->peer->key.ed,
 		.peer_head_seq = l->peer_seq,
 		.peer_head_hash = l->peer_hash,
+		.peer_head_link = l->peer_link,
 		.peer_hash_at = view_peer_hash,
 		.own_hash_at = view_own_hash,
 		.ctx = l,
@@ -336,6 +424,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	}
 	if (rc == HL_ERR_EQUIVOCATION) {
 		char why[200];
+		keep_conflict(l, e.seq, body, len);
 		if (hl_daemon_tx(l->d) == 0)
 			hl_store_put_conflict(l->d->store, l->line_id, e.author, e.seq, body, len);
 		snprintf(why, sizeof why, "equivocation: peer signed two different entries with seq %llu",
@@ -348,7 +437,7 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		       (unsigned long long)e.seq, hl_strerror(rc));
 		return rc;
 	}
-	if (!quota_admit(l, len))
+	if (!hl_line_quota_admit(l, len, 1))
 		return 0;
 	rc = hl_daemon_tx(l->d);
 	if (rc < 0)
@@ -359,12 +448,20 @@ static int on_entry(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 		.time_ms = e.time_ms, .stored_ms = hl_wall_ms(), .enc = body, .enc_len = len,
 	};
 	rc = hl_store_put_entry(l->d->store, &se);
-	if (rc < 0)
-		return rc;
-	l->peer_seq = e.seq;
-	memcpy(l->peer_hash, hash, 32);
-	l->need_receipt = 1;
-	return hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
+	if (rc == 0) {
+		l->peer_seq = e.seq;
+		memcpy(l->peer_hash, hash, 32);
+		l->peer_link = e.peer_seq;
+		l->need_receipt = 1;
+		rc = hl_line_entry_stored(l, &e, hash, se.stored_ms, 0);
+	}
+	if (rc < 0 && hl_store_tx_failed(l->d->store)) {
+		/* The turn is lost with this entry: asked for again, the session
+		 * kept (a full disk is no reason to reconnect). */
+		l->want_resend = 1;
+		return 0;
+	}
+	return rc;
 }
 
 static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
@@ -403,14 +500,19 @@ static int on_receipt(hl_line *l, hl_session *s, const uint8_t *body, size_t len
 		hl_path_on_receipt(l, s);
 		return 0;
 	}
+	/* Verified, so it is the proof from now on, whether or not this turn
+	 * commits: kept here and written again after a failed commit. */
+	l->receipted_seq = r.seq;
+	memcpy(l->receipt_enc, body, HL_RECEIPT_LEN);
+	l->receipt_unsaved = 1;
+	hl_path_on_receipt(l, s);
 	rc = hl_daemon_tx(l->d);
 	if (rc == 0)
 		rc = hl_store_put_receipt(l->d->store, l->line_id, r.receiver, r.seq, body, len);
-	if (rc == 0) {
-		l->receipted_seq = r.seq;
-		hl_path_on_receipt(l, s);
-	}
-	return rc;
+	if (rc < 0 && !hl_store_tx_failed(l->d->store))
+		hl_log(HL_LOG_ERR, "%s: cannot store the receipt for seq %llu: %s", l->peer->name,
+		       (unsigned long long)r.seq, hl_strerror(rc));
+	return 0;
 }
 
 int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len)
@@ -487,24 +589,70 @@ void hl_line_committed(hl_line *l)
 {
 	l->own_durable = l->own_seq;
 	l->peer_durable = l->peer_seq;
+	l->stop_unsaved = l->receipt_unsaved = 0;
+	free(l->conflict_enc);
+	l->conflict_enc = NULL;
 	flush_receipt(l);
 	hl_line_pump(l);
 }
 
 void hl_line_reload(hl_line *l)
 {
-	if (load_heads(l) < 0)
+	/* What this process knows for certain and wrote in the lost turn
+	 * outlives it: a stop, the peer's newest receipt, and (line_clock.c)
+	 * the newest handshake timestamps. The heads come back from the store. */
+	int stopped = l->stopped;
+	char reason[sizeof l->stopped_reason];
+	uint64_t receipted = l->receipted_seq;
+	memcpy(reason, l->stopped_reason, sizeof reason);
+	if (load_heads(l) < 0 || hl_line_clock_load(l, 1) < 0)
 		hl_log(HL_LOG_ERR, "%s: cannot reload line state", l->peer->name);
+	if (stopped && !l->stopped) {
+		l->stopped = 1;
+		memcpy(l->stopped_reason, reason, sizeof reason);
+		l->stop_unsaved = 1;
+	}
+	if (receipted > l->receipted_seq && l->receipt_unsaved)
+		l->receipted_seq = receipted;
+	else
+		l->receipt_unsaved = 0;
 	l->need_receipt = 0;
 	l->watch_ready = 0; /* the lost turn's watch rows went with it */
+	/* Drafts the lost turn signed are back in the outbox, unsigned. */
+	l->drain_retry = l->confirmed && l->drafts;
 	/* The sessions stay up: the peer's entries of the lost turn are asked
 	 * for again once the store may take them (hl_line_store_retry). */
 	l->want_resend = 1;
 }
 
+/* Writes again, in the turn's transaction, what a failed commit lost but
+ * the line still holds for certain. */
+static void resave(hl_line *l)
+{
+	hl_store *st = l->d->store;
+	if (!(l->stop_unsaved || l->receipt_unsaved || l->conflict_enc) ||
+	    hl_daemon_tx(l->d) < 0)
+		return;
+	int rc = 0;
+	if (l->conflict_enc)
+		rc = hl_store_put_conflict(st, l->line_id, l->peer->key.ed, l->conflict_seq,
+					   l->conflict_enc, l->conflict_len);
+	if (rc == 0 && l->stop_unsaved)
+		rc = hl_store_set_stopped(st, l->line_id, l->stopped_reason);
+	if (rc == 0 && l->receipt_unsaved)
+		rc = hl_store_put_receipt(st, l->line_id, l->peer->key.ed, l->receipted_seq,
+					  l->receipt_enc, HL_RECEIPT_LEN);
+	if (rc < 0)
+		hl_log(HL_LOG_WARN, "%s: cannot write the line's state again yet: %s", l->peer->name,
+		       hl_strerror(rc));
+}
+
 void hl_line_store_retry(hl_line *l)
 {
-	if (!l->want_resend || hl_now_ms(l->d) < l->d->store_hold_until_ms)
+	if (hl_now_ms(l->d) < l->d->store_hold_until_ms)
+		return;
+	resave(l);
+	if (!l->want_resend)
 		return;
 	l->want_resend = 0;
 	uint8_t w[HL_WANT_LEN];
@@ -522,62 +670,4 @@ const char *hl_line_state(const hl_line *l)
 		if (l->paths[i].session || l->paths[i].dialing)
 			return "connecting";
 	return "down";
-}
-
-int hl_line_submit(hl_line *l, const hl_line_draft *dr, uint64_t *seq, uint8_t hash[32])
-{
-	*seq = 0;
-	if (l->stopped)
-		return HL_ERR_STOPPED;
-	hl_entry e;
-	memset(&e, 0, sizeof e);
-	e.version = HL_ENTRY_VERSION;
-	e.kind = dr->kind;
-	e.precedence = dr->precedence;
-	e.flags = dr->flags;
-	memcpy(e.line_id, l->line_id, 32);
-	memcpy(e.author, l->d->id->pub.ed, 32);
-	e.seq = l->own_seq + 1;
-	memcpy(e.prev, l->own_seq ? l->own_hash : zero32, 32);
-	e.peer_seq = l->peer_seq;
-	memcpy(e.peer_hash, l->peer_seq ? l->peer_hash : zero32, 32);
-	e.time_ms = hl_wall_ms();
-	snprintf(e.operator_name, sizeof e.operator_name, "%s", dr->operator_name ? dr->operator_name : "");
-	snprintf(e.lang, sizeof e.lang, "%s", dr->lang);
-	e.body = dr->body;
-	e.body_len = (uint32_t)dr->body_len;
-	if (dr->nrefs > HL_MAX_REFS)
-		return HL_ERR_TOOBIG;
-	e.nrefs = dr->nrefs;
-	for (unsigned i = 0; i < dr->nrefs; i++)
-		memcpy(e.refs[i], dr->refs[i], 32);
-	if (dr->body_len > HL_MAX_BODY)
-		return HL_ERR_TOOBIG;
-	int rc = hl_entry_check_fields(&e);
-	if (rc < 0)
-		return rc;
-	rc = hl_entry_sign(&e, l->d->id);
-	if (rc < 0)
-		return rc;
-	hl_buf enc;
-	hl_buf_init(&enc, HL_MAX_ENTRY);
-	rc = hl_entry_encode(&e, &enc);
-	if (rc == 0)
-		rc = hl_daemon_tx(l->d);
-	if (rc == 0) {
-		hl_entry_hash(enc.p, enc.len, hash);
-		hl_store_entry se = {
-			.line_id = l->line_id, .author = e.author, .seq = e.seq, .hash = hash,
-			.kind = e.kind, .precedence = e.precedence, .flags = e.flags,
-			.time_ms = e.time_ms, .stored_ms = e.time_ms, .enc = enc.p, .enc_len = enc.len,
-		};
-		rc = hl_store_put_entry(l->d->store, &se);
-	}
-	hl_buf_free(&enc);
-	if (rc < 0)
-		return rc;
-	l->own_seq = e.seq;
-	memcpy(l->own_hash, hash, 32);
-	*seq = e.seq;
-	return hl_line_entry_stored(l, &e, hash, e.time_ms, 1);
 }

@@ -29,6 +29,18 @@ static void finish(hl_line *l, int status, double rtt_ms)
 	}
 }
 
+/* After the turn of a TEST entry: a failed commit took the entry with it,
+ * so no answer can come; its waiters hear so now, not at the deadline. */
+static void test_committed(void *arg, int status)
+{
+	hl_line *l = arg;
+	if (status < 0 && l->test_seq && l->test_seq > l->own_seq) {
+		hl_log(HL_LOG_WARN, "%s: link test %llu was not stored (the store failed)", l->peer->name,
+		       (unsigned long long)l->test_seq);
+		finish(l, HL_ERR_STORE, 0);
+	}
+}
+
 int hl_linktest_start(hl_line *l, hl_test_waiter *w)
 {
 	if (l->stopped)
@@ -41,6 +53,8 @@ int hl_linktest_start(hl_line *l, hl_test_waiter *w)
 			.body = (const uint8_t *)text, .body_len = strlen(text),
 		};
 		int rc = hl_line_submit(l, &dr, &l->test_seq, l->test_hash);
+		if (rc == 0)
+			rc = hl_daemon_after_commit(l->d, test_committed, l);
 		if (rc < 0)
 			return rc;
 		l->test_sent_ms = hl_now_ms(l->d);
@@ -115,7 +129,9 @@ void hl_linktest_tick(hl_line *l, uint64_t now)
 	}
 	if (!l->next_test_ms)
 		l->next_test_ms = now + cfg->test_interval_ms;
-	if (now >= l->next_test_ms && !l->stopped) {
+	/* Due while the record is unconfirmed: it waits (nothing may be signed
+	 * yet) and goes at the first tick after the confirming HELLO. */
+	if (now >= l->next_test_ms && !l->stopped && l->confirmed) {
 		l->next_test_ms = now + cfg->test_interval_ms;
 		if (!l->test_seq && hl_linktest_start(l, NULL) < 0)
 			hl_log(HL_LOG_ERR, "%s: cannot send the scheduled link test", l->peer->name);

@@ -16,11 +16,18 @@
 #include "log.h"
 #include "notes.h"
 #include "stepsort.h"
+#include "store_outbox.h"
 #include "watch.h"
 
 #define SCAN_CHUNK 128u /* entries read per store walk */
+#define DRAFT_CHUNK 32u /* drafts read per outbox walk (each up to HL_MAX_BODY) */
 
-enum { PH_ROWS, PH_SCAN, PH_SORT, PH_FILTER, PH_ORDER, PH_OUT, PH_DONE };
+enum { PH_ROWS, PH_SCAN, PH_DRAFTS, PH_SORT, PH_FILTER, PH_ORDER, PH_OUT, PH_DONE };
+
+/* okey.own of a draft queued unsigned in the outbox (a log shows it, after
+ * the signed entries of the same time: nothing signed later overtakes it);
+ * its seq is the draft's number. */
+#define OWN_DRAFT 2u
 
 typedef struct {
 	hl_line *l;
@@ -57,7 +64,10 @@ typedef struct hl_listing {
 	int phase;
 	unsigned cur;       /* line being read */
 	int side;           /* 0 own, 1 the peer's */
-	uint64_t next;      /* next seq to read */
+	unsigned dline;     /* drafts: line being read, and the last draft read */
+	int64_t dafter;
+	unsigned dseen;     /* drafts read by the walk in progress */
+	uint64_t next;      /* next seq to read (drafts: the last number read) */
 	hl_watch_view *view;
 	hl_notes_listing *notes;
 	hl_vec keys, cands;
@@ -155,6 +165,59 @@ static int scan_some(hl_listing *x)
 	return 1;
 }
 
+static int draft_seen(void *arg, const hl_store_draft *dr)
+{
+	hl_listing *x = arg;
+	int rc = 0;
+
+	x->dafter = dr->id;
+	x->dseen++;
+	if (dr->kind == HL_KIND_ACK && dr->nrefs >= 1)
+		rc = hl_watch_view_queued(x->view, x->dline, dr->id, dr->operator_name, dr->refs);
+	if (rc == 0 && x->kind == HL_LISTING_LOG) {
+		okey *k = hl_vec_push(&x->keys);
+		if (!k) {
+			rc = HL_ERR_NOMEM;
+		} else {
+			k->a = dr->queued_ms;
+			k->seq = (uint64_t)dr->id;
+			k->line = (uint16_t)x->dline;
+			k->own = OWN_DRAFT;
+		}
+	}
+	if (rc < 0) {
+		x->rc = rc;
+		return 1;
+	}
+	return 0;
+}
+
+/* The lines' outboxes, a chunk at a time: our ACKs queued unsigned (an
+ * entry's "queued_ack"), and for a log the drafts themselves. 1 when done. */
+static int drafts_some(hl_listing *x, const hl_budget *b)
+{
+	while (x->dline < x->n_lines) {
+		hl_line *l = x->lines[x->dline].l;
+		int rc = 0;
+		x->dseen = 0;
+		x->rc = 0;
+		if (l->drafts)
+			rc = hl_store_draft_walk(x->d->store, l->line_id, x->dafter, DRAFT_CHUNK,
+						 draft_seen, x);
+		if (x->rc < 0)
+			return x->rc;
+		if (rc < 0)
+			return rc;
+		if (x->dseen < DRAFT_CHUNK) {
+			x->dline++;
+			x->dafter = 0;
+		}
+		if (hl_budget_spent(b))
+			return 0;
+	}
+	return 1;
+}
+
 static int by_time(const void *a, const void *b, void *ctx)
 {
 	const okey *x = a, *y = b;
@@ -219,19 +282,9 @@ static int order_some(hl_listing *x, const hl_budget *b)
 	return hl_stepsort_vec(&x->sort, &x->keys, cmps[x->sorted_by], x, b);
 }
 
-static int put_entry(void *arg, const hl_store_entry *se)
+/* One listed item (o, taken) after the ones before it. */
+static void emit(hl_listing *x, json_t *o)
 {
-	hl_listing *x = arg;
-	const okey *k = hl_vec_at(&x->keys, x->out_i);
-	lline *ll = &x->lines[k->line];
-	hl_entry e;
-
-	if (hl_entry_decode(se->enc, se->enc_len, &e) < 0)
-		return 1;
-	json_t *o = hl_api_entry_json(x->d, ll->l, k->line, k->own, se, &e, ll->receipted, x->view,
-				      x->notes);
-	if (!o)
-		return 1; /* skipped, as the walk skipped what does not decode */
 	char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
 	int rc = s ? 0 : HL_ERR_NOMEM;
@@ -244,6 +297,38 @@ static int put_entry(void *arg, const hl_store_entry *se)
 		x->rc = rc;
 	else
 		x->emitted++;
+}
+
+static int put_entry(void *arg, const hl_store_entry *se)
+{
+	hl_listing *x = arg;
+	const okey *k = hl_vec_at(&x->keys, x->out_i);
+	lline *ll = &x->lines[k->line];
+	hl_entry e;
+
+	if (hl_entry_decode(se->enc, se->enc_len, &e) < 0)
+		return 1;
+	json_t *o = hl_api_entry_json(x->d, ll->l, k->line, k->own, se, &e, ll->receipted, x->view,
+				      x->notes);
+	if (o) /* else skipped, as the walk skipped what does not decode */
+		emit(x, o);
+	return 1;
+}
+
+/* A draft signed since the listing began is no longer in the outbox: it is
+ * left out (its entry came after the heads the listing took). */
+static int put_draft(void *arg, const hl_store_draft *dr)
+{
+	hl_listing *x = arg;
+	const okey *k = hl_vec_at(&x->keys, x->out_i);
+
+	if ((uint64_t)dr->id != k->seq)
+		return 1;
+	json_t *o = hl_outbox_draft_json(x->d, x->lines[k->line].l, k->line, dr, x->view);
+	if (o)
+		emit(x, o);
+	else
+		x->rc = HL_ERR_NOMEM;
 	return 1;
 }
 
@@ -262,8 +347,13 @@ static int out_some(hl_listing *x, hl_buf *out, const hl_budget *b)
 		const okey *k = hl_vec_at(&x->keys, x->out_i);
 		lline *ll = &x->lines[k->line];
 		x->rc = 0;
-		rc = hl_store_walk(x->d->store, ll->l->line_id,
-				   k->own ? x->d->id->pub.ed : ll->l->peer->key.ed, k->seq, 1, put_entry, x);
+		if (k->own == OWN_DRAFT)
+			rc = hl_store_draft_walk(x->d->store, ll->l->line_id, (int64_t)k->seq - 1, 1,
+						 put_draft, x);
+		else
+			rc = hl_store_walk(x->d->store, ll->l->line_id,
+					   k->own ? x->d->id->pub.ed : ll->l->peer->key.ed, k->seq, 1,
+					   put_entry, x);
 		if (x->rc < 0)
 			return x->rc;
 		if (rc < 0)
@@ -311,6 +401,9 @@ static int step(hl_api_producer *p, hl_buf *out, const hl_budget *b)
 			break;
 		case PH_SCAN:
 			rc = scan_some(x);
+			break;
+		case PH_DRAFTS:
+			rc = drafts_some(x, b);
 			break;
 		case PH_SORT:
 			rc = hl_watch_view_sort(x->view, b);

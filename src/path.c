@@ -21,6 +21,7 @@
 #define FAILBACK_AFTER_MS 10000u /* a better path must be up this long first */
 #define STABLE_AFTER_MS 5000u   /* a session this old resets the dial backoff */
 #define REJECT_AFTER_MS 180000u /* a session nobody rekeyed (RekeyAfter ≤ 120 s) is closed */
+#define REKEY_RETRY_MS 1000u    /* first retry of a failed rekey */
 
 static void on_tick(uv_timer_t *t);
 
@@ -66,17 +67,22 @@ static void on_dial_timer(uv_timer_t *t)
 	dial(t->data);
 }
 
+/* Capped exponential backoff with jitter, so two stations that lost each
+ * other do not redial in lockstep: the next delay from *b (min if 0), and
+ * *b doubled for the one after. */
+static unsigned next_backoff(unsigned *b, unsigned min)
+{
+	unsigned cur = *b ? *b : min;
+	*b = cur * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : cur * 2;
+	return cur / 2 + randombytes_uniform(cur / 2 + 1);
+}
+
 static void schedule_dial(hl_path *p)
 {
 	hl_line *l = p->line;
 	if (l->d->stopping || l->stopped || !p->dialable || p->session || p->dialing)
 		return;
-	/* Capped exponential backoff with jitter, so two stations that lost each
-	 * other do not redial in lockstep. */
-	unsigned b = p->backoff_ms;
-	unsigned delay = b / 2 + randombytes_uniform(b / 2 + 1);
-	p->backoff_ms = b * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : b * 2;
-	uv_timer_start(&p->dial_timer, on_dial_timer, delay, 0);
+	uv_timer_start(&p->dial_timer, on_dial_timer, next_backoff(&p->backoff_ms, BACKOFF_MIN_MS), 0);
 }
 
 /* Dials every configured path that has no session, now, without waiting for
@@ -189,6 +195,8 @@ int hl_line_session_up(hl_line *l, hl_session *s)
 							 : "replaced by a newer session");
 	}
 	p->session = s;
+	p->rekey_backoff_ms = 0;
+	p->rekey_retry_ms = 0;
 	s->up_ms = now;
 	s->last_ping_ms = now;
 	s->srtt_ms = -1;
@@ -212,6 +220,14 @@ void hl_line_session_down(hl_line *l, hl_session *s)
 	hl_path *p = &l->paths[s->path];
 	if (p->dialing == s) {
 		p->dialing = NULL;
+		if (p->session && p->session->rekey_started) {
+			/* A rekey that failed (refused, timed out) is tried again,
+			 * from 1 s backing off to 5 s (WireGuard's REKEY_TIMEOUT):
+			 * the old keys expire at REJECT_AFTER_MS, and the peer's
+			 * per-source rate limit must not see a storm. */
+			p->session->rekey_started = 0;
+			p->rekey_retry_ms = hl_now_ms(l->d) + next_backoff(&p->rekey_backoff_ms, REKEY_RETRY_MS);
+		}
 		schedule_dial(p);
 		return;
 	}
@@ -366,7 +382,7 @@ static void tick_session(hl_line *l, hl_path *p, hl_session *s, uint64_t now)
 		return;
 	}
 	if (s->initiator && now - s->up_ms > l->peer->rekey_after_ms && !s->rekey_started && !p->dialing &&
-	    p->dialable) {
+	    p->dialable && now >= p->rekey_retry_ms) {
 		s->rekey_started = now;
 		hl_session_dial(l, p->index, (const struct sockaddr *)&p->addr);
 	}
@@ -401,6 +417,7 @@ static void on_tick(uv_timer_t *t)
 	hl_linktest_tick(l, now);
 	hl_blob_tick(l, now);
 	hl_line_store_retry(l);
+	hl_line_drain_tick(l);
 	if (!l->d->stopping)
 		hl_supervise_tick(l, now);
 	if (!l->session && !l->stopped)

@@ -152,6 +152,10 @@ static void upcase(char *s)
  * plus the difference of the two clocks. */
 static void delivery_state(const json_t *entry, char *out, size_t outlen)
 {
+	if (json_is_true(json_object_get(entry, "queued"))) {
+		snprintf(out, outlen, "QUEUED, NOT YET SIGNED");
+		return;
+	}
 	if (json_is_true(json_object_get(entry, "own"))) {
 		snprintf(out, outlen, "%s", json_is_true(json_object_get(entry, "receipted")) ?
 				  "stored, receipted by peer" : "stored, not yet receipted");
@@ -249,6 +253,13 @@ static void put_refs(FILE *f, const json_t *entry, const char *kind)
 	}
 }
 
+/* A draft has no seq yet: it is named by its number in the outbox. */
+static const char *draft_no(const json_t *entry, char *buf, size_t size)
+{
+	int_field(entry, "draft", buf, size);
+	return buf;
+}
+
 int hl_render_entry(FILE *f, const json_t *entry)
 {
 	char when[HL_RENDER_TIME_LEN + 32];
@@ -279,7 +290,9 @@ int hl_render_entry(FILE *f, const json_t *entry)
 	const json_t *ref = json_object_get(entry, "ref");
 	char *rname = json_is_string(ref) ? hl_render_clean(json_string_value(ref),
 							     json_string_length(ref), 0) : NULL;
-	if (rname)
+	if (json_is_true(json_object_get(entry, "queued")))
+		fprintf(f, "%s  %s draft %s  ", when, author, draft_no(entry, seq, sizeof seq));
+	else if (rname)
 		fprintf(f, "%s  %s  ", when, rname);
 	else
 		fprintf(f, "%s  %s#%s  ", when, author, seq);
@@ -374,6 +387,20 @@ static void fmt_ago(const json_t *v, char *out, size_t outlen)
 		snprintf(out, outlen, "%" JSON_INTEGER_FORMAT " days ago", ms / 86400000);
 }
 
+/* What waits unsigned in the outbox, and for what. */
+static void put_queued(FILE *f, const json_t *line, int stopped)
+{
+	const json_t *q = json_object_get(line, "queued");
+	const char *rec = json_string_value(json_object_get(line, "record"));
+
+	if (!json_is_integer(q) || json_integer_value(q) <= 0)
+		return;
+	fprintf(f, "    %" JSON_INTEGER_FORMAT " queued, not yet signed: %s\n", json_integer_value(q),
+		stopped ? "held (the line is stopped)" :
+		rec && strcmp(rec, "confirmed") == 0 ? "being signed" :
+		"signed and sent once the peer's HELLO confirms this station's record");
+}
+
 static int render_line(FILE *f, const json_t *line, int peer_width)
 {
 	char own[32], rcpt[32], unrcpt[32], pseq[32], rtt[32], ago[48];
@@ -405,6 +432,7 @@ static int render_line(FILE *f, const json_t *line, int peer_width)
 	if (stopped)
 		fprintf(f, "    !!! LINE STOPPED: %s !!!\n",
 			reason[0] ? reason : "(no reason given)");
+	put_queued(f, line, stopped);
 	rc = 0;
 out:
 	free(peer);
@@ -541,6 +569,27 @@ out:
 	free(station);
 	free(pubkey);
 	return rc;
+}
+
+int hl_render_queued(const json_t *reply, const char *what)
+{
+	const char *peer = json_string_value(json_object_get(reply, "peer"));
+	const json_t *draft = json_object_get(reply, "draft"), *acked = json_object_get(reply, "acked");
+	char *p, *a;
+
+	if (!json_is_true(json_object_get(reply, "queued")))
+		return 0;
+	p = hl_render_clean(peer ? peer : "the peer", strlen(peer ? peer : "the peer"), 0);
+	a = json_is_string(acked) ? hl_render_clean(json_string_value(acked),
+						     json_string_length(acked), 0) : NULL;
+	fprintf(stderr, "hotline: the %s%s%s is queued as draft %" JSON_INTEGER_FORMAT ", not yet "
+		"signed: it is signed and sent, in the order queued, once %s's HELLO confirms this "
+		"station's record ('hotline status' shows what waits)\n", what, a ? " of " : "",
+		a ? a : "", json_is_integer(draft) ? json_integer_value(draft) : (json_int_t)0,
+		p ? p : "the peer");
+	free(p);
+	free(a);
+	return 1;
 }
 
 int hl_render_json_line(FILE *f, const json_t *v)

@@ -41,6 +41,11 @@ int hl_render_entries(FILE *f, const json_t *entries, int json, const char *empt
  * their reason on a line of their own. Returns 0 or HL_ERR_NOMEM / HL_ERR_IO. */
 int hl_render_status(FILE *f, const json_t *reply);
 
+/* A send, notice or ack reply that says the entry was queued unsigned (a
+ * draft: docs/API.md): says so, and what happens next, on standard error
+ * and returns 1; 0 for any other reply. what: "message", "notice", ... */
+int hl_render_queued(const json_t *reply, const char *what);
+
 /* v as one compact JSON line (for --json). Returns 0 or HL_ERR_IO. */
 int hl_render_json_line(FILE *f, const json_t *v);
 

@@ -1,5 +1,6 @@
 /* rules.c — the receiving rules an incoming peer entry must pass before it is
- * stored: line and author, signature, resend/equivocation, gap, prev, cross-link. */
+ * stored: line and author, signature, resend/equivocation, gap, prev,
+ * cross-link (exact and never backwards). */
 #include "rules.h"
 #include "err.h"
 
@@ -24,12 +25,16 @@ static int check_held(const hl_rules_view *v, const hl_entry *e, const uint8_t h
 							    : HL_ERR_EQUIVOCATION;
 }
 
-/* The cross-link must name one of our own entries, exactly. */
+/* The cross-link must name one of our own entries, exactly, and never fewer
+ * of them than the author's previous entry did: a cross-link states what the
+ * author had stored, and a store only grows. */
 static int check_peer_link(const hl_rules_view *v, const hl_entry *e)
 {
 	uint8_t own[HL_HASH_LEN];
 	int rc;
 
+	if (e->seq > 1 && e->peer_seq < v->peer_head_link)
+		return HL_ERR_XLINK_BACK;
 	if (e->peer_seq == 0)
 		return sodium_memcmp(e->peer_hash, zero_hash, HL_HASH_LEN) == 0 ? 0
 										: HL_ERR_PEERHASH;

@@ -67,7 +67,7 @@ void hl_session_close(hl_session *s, const char *why)
 		return;
 	int was = s->state;
 	s->state = HL_SS_CLOSING;
-	if (!s->initiator && was != HL_SS_UP && s->d->half_open > 0)
+	if (!s->initiator && (was != HL_SS_UP || s->confirm_pending) && s->d->half_open > 0)
 		s->d->half_open--;
 	if (why)
 		hl_log(was == HL_SS_UP ? HL_LOG_NOTICE : HL_LOG_INFO, "%s %s: closed: %s",
@@ -89,7 +89,10 @@ void hl_session_close(hl_session *s, const char *why)
 static void on_deadline(uv_timer_t *t)
 {
 	hl_session *s = t->data;
-	hl_session_close(s, s->state == HL_SS_CONNECTING ? "connect timed out" : "handshake timed out");
+	hl_session_close(s, s->state == HL_SS_CONNECTING ? "connect timed out" :
+			    s->confirm_pending ? "handshake not confirmed: no transport message from the "
+						 "initiator (a replayed message 1?)" :
+			    "handshake timed out");
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -190,16 +193,34 @@ static int up(hl_session *s)
 	hl_noise_hs_hash(s->hs, s->hs_hash);
 	hl_noise_hs_free(s->hs);
 	s->hs = NULL;
+	s->state = HL_SS_UP;
+	s->last_rx_ms = hl_now_ms(s->d);
+	/* Unconfirmed: our HELLO goes out (sealed to keys a replayer lacks),
+	 * the deadline keeps running, the line does not see it yet. */
+	if (s->confirm_pending)
+		return hl_line_hello(s->line, s);
 	uv_timer_stop(&s->timer);
 	if (!s->initiator && s->d->half_open > 0)
 		s->d->half_open--;
-	s->state = HL_SS_UP;
-	s->last_rx_ms = hl_now_ms(s->d);
+	return hl_line_session_up(s->line, s);
+}
+
+/* A window session's first transport message decrypted: the initiator
+ * holds the ephemeral key of its message 1, so it is no replay. */
+static int confirm(hl_session *s)
+{
+	if (s->d->stopping)
+		return HL_ERR_STATE; /* its line is closing: nothing to adopt it */
+	s->confirm_pending = 0;
+	uv_timer_stop(&s->timer);
+	if (s->d->half_open > 0)
+		s->d->half_open--;
+	hl_line_hs_confirmed(s->line, s->tai64n);
 	return hl_line_session_up(s->line, s);
 }
 
 /* Responder: message 1 must be IK or IKpsk2 from a pinned key, with a fresh
- * timestamp. Any failure closes without a byte in reply. */
+ * timestamp (line_clock.c). Any failure closes without a byte in reply. */
 static int responder_msg1(hl_session *s, const uint8_t *msg, size_t len)
 {
 	hl_daemon *d = s->d;
@@ -234,28 +255,28 @@ static int responder_msg1(hl_session *s, const uint8_t *msg, size_t len)
 	}
 	if (plen != 12)
 		return HL_ERR_INVAL;
-	/* TAI64N is big-endian, so byte order is time order. */
-	if (memcmp(payload, l->last_tai64n, 12) <= 0) {
-		hl_log(HL_LOG_WARN, "%s %s: replayed or stale handshake refused", l->peer->name, s->addr);
-		return HL_ERR_REPLAY;
-	}
+	/* Message 1 begins with the initiator's ephemeral key, in clear: it
+	 * names this message 1 (any other key would not have decrypted). */
+	int confirm_pending = 0;
+	int rc = hl_line_hs_check(l, s->addr, payload, msg, &confirm_pending);
+	if (rc < 0)
+		return rc;
 	if (l->stopped)
 		return HL_ERR_STOPPED;
 	if (l->has_psk && hl_noise_hs_set_psks(s->hs, l->psk, 1) < 0)
 		return HL_ERR_CRYPTO;
 	uint8_t out[128];
 	size_t olen = 0;
-	int rc = hl_noise_hs_write(s->hs, NULL, 0, out, sizeof out, &olen);
+	rc = hl_noise_hs_write(s->hs, NULL, 0, out, sizeof out, &olen);
 	if (rc < 0)
 		return rc;
 	rc = write_frame(s, out, olen, 0);
 	if (rc < 0)
 		return rc;
-	memcpy(l->last_tai64n, payload, 12);
+	hl_line_hs_accepted(l, payload, msg);
 	memcpy(s->tai64n, payload, 12);
-	if (hl_daemon_tx(d) == 0)
-		hl_store_set_tai64n(d->store, l->peer->key.x, payload);
 	s->line = l;
+	s->confirm_pending = confirm_pending;
 	return up(s);
 }
 
@@ -282,6 +303,8 @@ static int transport(hl_session *s, const uint8_t *msg, size_t len)
 	s->last_rx_ms = hl_now_ms(s->d);
 	hl_rd r;
 	hl_rd_init(&r, pt, len - HL_NOISE_TAG);
+	if (s->confirm_pending && ((rc = confirm(s)) < 0 || s->state != HL_SS_UP))
+		goto out;
 	for (;;) {
 		uint8_t type;
 		const uint8_t *body;
@@ -295,6 +318,7 @@ static int transport(hl_session *s, const uint8_t *msg, size_t len)
 		if (rc < 0 || s->state != HL_SS_UP)
 			break;
 	}
+out:
 	sodium_memzero(pt, len - HL_NOISE_TAG); /* pt holds the plaintext only */
 	return rc < 0 ? rc : 0;
 }

@@ -29,6 +29,11 @@ int hl_store_begin(hl_store *st);
 int hl_store_commit(hl_store *st);   /* durable (fsync) when it returns 0 */
 int hl_store_rollback(hl_store *st);
 int hl_store_in_tx(const hl_store *st);
+/* 1 when the open transaction is lost: SQLite rolled it back on its own
+ * (a full disk, an I/O error) or an error said it may have. It stays open
+ * in name until commit (which then fails) or rollback, and every write in
+ * between fails: none may autocommit behind the lost ones. */
+int hl_store_tx_failed(hl_store *st);
 /* The backend's words for its last error ("database or disk is full"). */
 const char *hl_store_errmsg(hl_store *st);
 
@@ -106,6 +111,10 @@ int hl_store_get_stopped(hl_store *st, const uint8_t *line_id, char *buf, size_t
  * X25519 key; zeros if none. Persisted so a restart does not reopen replay. */
 int hl_store_get_tai64n(hl_store *st, const uint8_t *peer_x, uint8_t ts[12]);
 int hl_store_set_tai64n(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12]);
+/* The same for the newest message 1 accepted within the window around our
+ * clock (schema 5), which a restart must not admit again. */
+int hl_store_get_tai64n_window(hl_store *st, const uint8_t *peer_x, uint8_t ts[12]);
+int hl_store_set_tai64n_window(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12]);
 
 /* Number of entries of (line, author). */
 int hl_store_count(hl_store *st, const uint8_t *line_id, const uint8_t *author, uint64_t *n);
@@ -146,6 +155,10 @@ int hl_store_walk_events(hl_store *st, const uint8_t *line_id, uint64_t since_ms
 int hl_store_events_page(hl_store *st, const uint8_t *line_id, uint64_t until_ms,
 			 uint64_t kinds, uint64_t *after_ms, int64_t *after_id, unsigned limit,
 			 hl_store_event_cb cb, void *ctx);
+
+/* The newest time_ms among the events of line_id and the station's: the
+ * latest our clock has read, as far as the record knows (0 if none). */
+int hl_store_events_newest(hl_store *st, const uint8_t *line_id, uint64_t *ms);
 
 /* An alarm row; at most one open per (line, kind, path). */
 typedef struct {

@@ -20,8 +20,10 @@
  * by hash alone on a hot path (entries are found by line, author and seq,
  * and a reference carries the seq with the hash), and BLAKE2b-256 does not
  * collide. A store made by 1 or 2 keeps its index: it costs only speed, so
- * the migration to 3 changes nothing but the mark. */
-#define SCHEMA_VERSION   4
+ * the migration to 3 changes nothing but the mark. 4: the watch, blobs and
+ * notes. 5: the outbox (store_sqlite_outbox.c) and handshake_window (H12:
+ * message 1s accepted within the window around our clock). */
+#define SCHEMA_VERSION   5
 /* 0x484c4e31, "HLN1": tells a hotline database from any other SQLite file.
  * Decimal because it is pasted into a PRAGMA, which takes no parameters. */
 #define APPLICATION_ID   1212960305
@@ -77,10 +79,20 @@ static const char schema_v2_sql[] =
 	" WHERE cleared_ms IS NULL;"
 	"CREATE INDEX IF NOT EXISTS alarms_line_time ON alarms(line, since_ms);";
 
-/* Version 4 (the watch): each module's own tables, defined beside its
- * statements (store_sqlite_watch.c, _blobs.c, _notes.c); IF NOT EXISTS, so
- * creation and the migration from 1, 2 or 3 are the same statements. */
-static const char *const schema_v4_sql[] = { hl_sq_watch_sql, hl_sq_blobs_sql, hl_sq_notes_sql };
+/* Versions 4 (the watch) and 5 (the outbox): each module's own tables,
+ * defined beside its statements (store_sqlite_watch.c, _blobs.c, _notes.c,
+ * _outbox.c); IF NOT EXISTS, so creation and the migration from any older
+ * version are the same statements. */
+static const char *const schema_v4_sql[] = { hl_sq_watch_sql, hl_sq_blobs_sql, hl_sq_notes_sql,
+					     hl_sq_outbox_sql };
+
+/* Version 5: per peer, the newest message 1 timestamp accepted within the
+ * window around our clock (line_clock.c): after a restart the window admits
+ * only later ones, as which ones it saw is not kept. IF NOT EXISTS:
+ * creation and the migration from 1..4 are the same statement. */
+static const char schema_v5_sql[] =
+	"CREATE TABLE IF NOT EXISTS handshake_window(" BLOB_N("peer_x", 32) " PRIMARY KEY,"
+	BLOB_N("tai64n", 12) ") WITHOUT ROWID;";
 
 /* Written last, in the same transaction as the tables they vouch for. */
 static const char schema_marks_sql[] =
@@ -124,12 +136,19 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " ON CONFLICT(peer_x) DO UPDATE SET tai64n=excluded.tai64n"
 		       " WHERE excluded.tai64n>handshakes.tai64n",
 	[ST_TAI_GET] = "SELECT tai64n FROM handshakes WHERE peer_x=?1",
+	[ST_TAIWIN_SET] = "INSERT INTO handshake_window(peer_x, tai64n) VALUES(?1, ?2)"
+			  " ON CONFLICT(peer_x) DO UPDATE SET tai64n=excluded.tai64n"
+			  " WHERE excluded.tai64n>handshake_window.tai64n",
+	[ST_TAIWIN_GET] = "SELECT tai64n FROM handshake_window WHERE peer_x=?1",
 	[ST_EVENT_PUT] = "INSERT INTO events(line, time_ms, kind, path, value, text)"
 			 " VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	/* Both terms of the OR use events_line_time; kinds 0 selects all. */
 	[ST_EVENT_WALK] = "SELECT line, time_ms, kind, path, value, text FROM events"
 			  " WHERE (line=?1 OR line IS NULL) AND time_ms>=?2 AND time_ms<?3"
 			  " AND (?4=0 OR ((1<<kind) & ?4)!=0) ORDER BY time_ms, id",
+	/* Two lookups at the end of events_line_time; max() of a NULL is NULL. */
+	[ST_EVENT_NEWEST] = "SELECT max(coalesce((SELECT max(time_ms) FROM events WHERE line=?1), 0),"
+			    " coalesce((SELECT max(time_ms) FROM events WHERE line IS NULL), 0))",
 	/* DO NOTHING covers only the uniqueness of open alarms, not the CHECKs. */
 	[ST_ALARM_OPEN] = "INSERT INTO alarms(line, kind, path, since_ms, text)"
 			  " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
@@ -178,8 +197,57 @@ int hl_sq_col32(sqlite3_stmt *s, int i, uint8_t out[32])
 	return 0;
 }
 
-int hl_sq_run(sqlite3_stmt *s)
+/* SQLite answers these by rolling back the whole transaction, or may have
+ * (its docs advise a ROLLBACK either way): the turn is lost. Any other error
+ * (a CHECK, a constraint) undoes only its own statement. */
+static int loses_tx(int src)
 {
+	switch (src & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_NOMEM:
+	case SQLITE_BUSY:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PROTOCOL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The transaction is gone (SQLite rolled it back on its own, or an error
+ * said it may have): from here to the turn's end every write must fail, or
+ * it would run in autocommit mode and be durable on its own, behind a hole. */
+static int tx_lost(hl_store *st)
+{
+	if (st->in_tx && !st->tx_failed && sqlite3_get_autocommit(st->db))
+		st->tx_failed = 1;
+	return st->in_tx && st->tx_failed;
+}
+
+int hl_sq_run(hl_store *st, sqlite3_stmt *s)
+{
+	if (tx_lost(st)) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
+	}
+	int src = sqlite3_step(s);
+
+	hl_sq_done(s);
+	if (src == SQLITE_DONE)
+		return 0;
+	if (st->in_tx && loses_tx(src))
+		st->tx_failed = 1;
+	(void)tx_lost(st);
+	return HL_ERR_STORE;
+}
+
+/* BEGIN, COMMIT, ROLLBACK: outside the write guard. */
+static int tx_stmt(hl_store *st, int id)
+{
+	sqlite3_stmt *s = st->stmt[id];
 	int src = sqlite3_step(s);
 
 	hl_sq_done(s);
@@ -261,6 +329,8 @@ static int create_schema(sqlite3 *db, char *err, size_t errlen)
 		if (sqlite3_exec(db, schema_v4_sql[i], NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	}
+	if (ver < SCHEMA_VERSION && sqlite3_exec(db, schema_v5_sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
 	if (ver < SCHEMA_VERSION && sqlite3_exec(db, schema_marks_sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -400,7 +470,7 @@ void hl_store_close(hl_store *st)
 		return;
 	/* An open transaction at close is abandoned, never half-committed. */
 	if (st->in_tx && !sqlite3_get_autocommit(st->db))
-		hl_sq_run(st->stmt[ST_ROLLBACK]);
+		tx_stmt(st, ST_ROLLBACK);
 	free_store(st);
 }
 
@@ -408,9 +478,10 @@ int hl_store_begin(hl_store *st)
 {
 	if (!st || st->in_tx)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
-	if (hl_sq_run(st->stmt[ST_BEGIN]) < 0)
+	if (tx_stmt(st, ST_BEGIN) < 0)
 		return HL_ERR_STORE;
 	st->in_tx = 1;
+	st->tx_failed = 0;
 	return 0;
 }
 
@@ -418,15 +489,20 @@ int hl_store_commit(hl_store *st)
 {
 	if (!st || !st->in_tx)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
-	st->in_tx = 0;
-	/* Some errors (I/O, full disk) make SQLite roll back on its own: the
-	 * writes of this transaction are gone and the caller must know. */
-	if (sqlite3_get_autocommit(st->db))
+	/* A lost transaction is never committed: what it still holds (if
+	 * SQLite kept anything) goes with the rest of the turn. */
+	if (tx_lost(st)) {
+		st->in_tx = 0;
+		st->tx_failed = 0;
+		if (!sqlite3_get_autocommit(st->db))
+			tx_stmt(st, ST_ROLLBACK);
 		return HL_ERR_STORE;
-	if (hl_sq_run(st->stmt[ST_COMMIT]) == 0)
+	}
+	st->in_tx = 0;
+	if (tx_stmt(st, ST_COMMIT) == 0)
 		return 0;
 	if (!sqlite3_get_autocommit(st->db))
-		hl_sq_run(st->stmt[ST_ROLLBACK]);
+		tx_stmt(st, ST_ROLLBACK);
 	return HL_ERR_STORE;
 }
 
@@ -435,14 +511,20 @@ int hl_store_rollback(hl_store *st)
 	if (!st || !st->in_tx)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
 	st->in_tx = 0;
+	st->tx_failed = 0;
 	if (sqlite3_get_autocommit(st->db))
 		return 0;
-	return hl_sq_run(st->stmt[ST_ROLLBACK]);
+	return tx_stmt(st, ST_ROLLBACK);
 }
 
 int hl_store_in_tx(const hl_store *st)
 {
 	return st ? st->in_tx : 0;
+}
+
+int hl_store_tx_failed(hl_store *st)
+{
+	return st ? tx_lost(st) : 0;
 }
 
 const char *hl_store_errmsg(hl_store *st)

@@ -130,7 +130,7 @@ int hl_store_blob_create(hl_store *st, const uint8_t line_id[32], const uint8_t 
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_blob_append(hl_store *st, int64_t id, uint64_t offset, const uint8_t *data,
@@ -147,7 +147,7 @@ int hl_store_blob_append(hl_store *st, int64_t id, uint64_t offset, const uint8_
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	int rc = hl_sq_run(s);
+	int rc = hl_sq_run(st, s);
 	if (rc < 0)
 		return rc;
 	/* No row moved: not at that offset, not pending, or past the size. */
@@ -163,7 +163,7 @@ int hl_store_blob_append(hl_store *st, int64_t id, uint64_t offset, const uint8_
 		return HL_ERR_STORE;
 	}
 	/* The caller's transaction is rolled back on failure, the have with it. */
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 static int run_id_int(hl_store *st, int q, int64_t id, sqlite3_int64 v)
@@ -177,7 +177,7 @@ static int run_id_int(hl_store *st, int q, int64_t id, sqlite3_int64 v)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_blob_set_state(hl_store *st, int64_t id, int state)
@@ -203,7 +203,7 @@ int hl_store_blob_reset(hl_store *st, int64_t id, unsigned failures)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	int rc = hl_sq_run(s);
+	int rc = hl_sq_run(st, s);
 	return rc < 0 ? rc : run_id_int(st, Q_RESET, id, failures);
 }
 

@@ -70,7 +70,7 @@ int hl_store_put_event(hl_store *st, const hl_store_event *ev)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 /* Range checks catch a hand-edited file before its values reach the report. */
@@ -197,6 +197,26 @@ int hl_store_events_page(hl_store *st, const uint8_t *line_id, uint64_t until_ms
 	return rc != 0 ? rc : (int)n;
 }
 
+int hl_store_events_newest(hl_store *st, const uint8_t *line_id, uint64_t *ms)
+{
+	sqlite3_stmt *s;
+	int rc = HL_ERR_STORE;
+
+	if (ms)
+		*ms = 0;
+	if (!st || !line_id || !ms)
+		return HL_ERR_INVAL;
+	s = st->stmt[ST_EVENT_NEWEST];
+	if (sqlite3_bind_blob(s, 1, line_id, 32, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW) {
+		sqlite3_int64 t = sqlite3_column_int64(s, 0);
+		*ms = t > 0 ? (uint64_t)t : 0;
+		rc = 0;
+	}
+	hl_sq_done(s);
+	return rc;
+}
+
 static int alarm_key_ok(const uint8_t *line_id, int kind, int path)
 {
 	return line_id && kind_ok(kind) && path_ok(path);
@@ -226,7 +246,7 @@ int hl_store_alarm_open(hl_store *st, const hl_store_alarm *a)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	return sqlite3_changes(st->db) == 1 ? 1 : 0;
 }
@@ -244,7 +264,7 @@ int hl_store_alarm_clear(hl_store *st, const uint8_t *line_id, int kind, int pat
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	return sqlite3_changes(st->db) == 1 ? 1 : 0;
 }

@@ -62,7 +62,7 @@ int hl_store_translation_add(hl_store *st, const hl_store_translation *t, int64_
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	*id = (int64_t)sqlite3_last_insert_rowid(st->db);
 	return 0;
@@ -169,7 +169,7 @@ int hl_store_translation_certify(hl_store *st, int64_t id, const char *certifier
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	return sqlite3_changes(st->db) == 1 ? 0 : HL_ERR_STATE;
 }

@@ -95,7 +95,7 @@ int hl_store_put_entry(hl_store *st, const hl_store_entry *e)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	if (hl_sq_run(s) < 0)
+	if (hl_sq_run(st, s) < 0)
 		return HL_ERR_STORE;
 	if (sqlite3_changes(st->db) == 1)
 		return 0;
@@ -393,7 +393,7 @@ static int put_seq_enc(hl_store *st, enum hl_sq_stmt_id id, const uint8_t *line_
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 /* One (seq, enc) row or HL_ERR_NOTFOUND; seq 0 and out empty unless found. */
@@ -464,7 +464,7 @@ int hl_store_set_stopped(hl_store *st, const uint8_t *line_id, const char *reaso
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_get_stopped(hl_store *st, const uint8_t *line_id, char *buf, size_t buflen)
@@ -499,7 +499,7 @@ int hl_store_get_stopped(hl_store *st, const uint8_t *line_id, char *buf, size_t
 	return rc;
 }
 
-int hl_store_get_tai64n(hl_store *st, const uint8_t *peer_x, uint8_t ts[12])
+static int get_tai(hl_store *st, int id, const uint8_t *peer_x, uint8_t ts[12])
 {
 	sqlite3_stmt *s;
 	const void *p;
@@ -509,7 +509,7 @@ int hl_store_get_tai64n(hl_store *st, const uint8_t *peer_x, uint8_t ts[12])
 		memset(ts, 0, 12);
 	if (!st || !peer_x || !ts)
 		return HL_ERR_INVAL;
-	s = st->stmt[ST_TAI_GET];
+	s = st->stmt[id];
 	rc = lookup(s, peer_x, NULL, NULL);
 	if (rc == HL_ERR_NOTFOUND) {
 		rc = 0;
@@ -525,19 +525,39 @@ int hl_store_get_tai64n(hl_store *st, const uint8_t *peer_x, uint8_t ts[12])
 	return rc;
 }
 
-int hl_store_set_tai64n(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12])
+static int set_tai(hl_store *st, int id, const uint8_t *peer_x, const uint8_t ts[12])
 {
 	sqlite3_stmt *s;
 
 	if (!st || !peer_x || !ts)
 		return HL_ERR_INVAL;
-	s = st->stmt[ST_TAI_SET];
+	s = st->stmt[id];
 	if (bind_key(s, 1, peer_x) != SQLITE_OK ||
 	    sqlite3_bind_blob(s, 2, ts, 12, SQLITE_STATIC) != SQLITE_OK) {
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
+}
+
+int hl_store_get_tai64n(hl_store *st, const uint8_t *peer_x, uint8_t ts[12])
+{
+	return get_tai(st, ST_TAI_GET, peer_x, ts);
+}
+
+int hl_store_set_tai64n(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12])
+{
+	return set_tai(st, ST_TAI_SET, peer_x, ts);
+}
+
+int hl_store_get_tai64n_window(hl_store *st, const uint8_t *peer_x, uint8_t ts[12])
+{
+	return get_tai(st, ST_TAIWIN_GET, peer_x, ts);
+}
+
+int hl_store_set_tai64n_window(hl_store *st, const uint8_t *peer_x, const uint8_t ts[12])
+{
+	return set_tai(st, ST_TAIWIN_SET, peer_x, ts);
 }
 
 int hl_store_count(hl_store *st, const uint8_t *line_id, const uint8_t *author, uint64_t *n)

@@ -94,7 +94,7 @@ int hl_store_watch_put(hl_store *st, const hl_store_watch *w)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 static int watch_row(sqlite3_stmt *s, hl_store_watch *w)
@@ -158,7 +158,7 @@ int hl_store_watch_take(hl_store *st, const uint8_t line_id[32], const uint8_t h
 			hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_watch_set_overdue(hl_store *st, const hl_store_watch *w, uint64_t overdue_ms)
@@ -174,7 +174,7 @@ int hl_store_watch_set_overdue(hl_store *st, const hl_store_watch *w, uint64_t o
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 /* Hands each row of s to cb; resets s. */
@@ -259,7 +259,7 @@ int hl_store_checkin_put(hl_store *st, const hl_store_checkin *c)
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_checkin_answer(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
@@ -280,7 +280,7 @@ int hl_store_checkin_answer(hl_store *st, const uint8_t line_id[32], const uint8
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_checkin_missed(hl_store *st, const uint8_t line_id[32], const uint8_t author[32],
@@ -299,7 +299,7 @@ int hl_store_checkin_missed(hl_store *st, const uint8_t line_id[32], const uint8
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	return hl_sq_run(s);
+	return hl_sq_run(st, s);
 }
 
 int hl_store_checkin_walk(hl_store *st, const uint8_t line_id[32], uint64_t since_ms,

@@ -1,7 +1,7 @@
 /* supervise.c — a line's health made visible: link events stored for the
  * availability report, and alarms raised once when a fault lasts (line or a
- * path down past AlarmAfter, receipts overdue, clock skew) and cleared when
- * it ends. */
+ * path down past AlarmAfter, receipts overdue, clock skew or step) and
+ * cleared when it ends. */
 #include "daemon.h"
 
 #include <math.h>
@@ -125,6 +125,7 @@ void hl_supervise_tick(hl_line *l, uint64_t now)
 	paths(l, now);
 	receipts(l, now);
 	clock_skew(l);
+	hl_line_clock_tick(l, now, hl_wall_ms());
 	hl_line_quota_tick(l, now);
 	hl_watch_tick(l, hl_wall_ms());
 }

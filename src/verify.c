@@ -31,6 +31,7 @@ static const char *const rule_names[HL_VR_MAX] = {
 	[HL_VR_RECEIPT_HASH] = "receipt-hash", [HL_VR_CONFLICT] = "conflict",
 	[HL_VR_COUNTS] = "trailer-counts", [HL_VR_DIGEST] = "trailer-digest",
 	[HL_VR_END_SIG] = "trailer-signature", [HL_VR_TRAILING] = "trailing-bytes",
+	[HL_VR_XLINK_BACK] = "cross-link-backwards",
 };
 
 const char *hl_verify_rule_name(int rule)
@@ -240,6 +241,7 @@ static int do_anchor(hl_verifier *v, const hl_hlt_rec *rec)
 			    (unsigned long long)(c->from - 1));
 	c->has_anchor = 1;
 	c->anchor_seq = e.seq;
+	c->last_link = e.peer_seq;
 	memcpy(c->anchor_hash, v->cur.hash, 32);
 	st = &v->rep->st[side];
 	st->has_anchor = 1;
@@ -255,6 +257,13 @@ static int check_xlink(hl_verifier *v, const hl_entry *e, int side)
 	uint8_t h[32];
 	char h1[17], h2[17];
 
+	/* A cross-link says what its author had stored of the other chain; a
+	 * later entry saying less would "un-receive" it (PROTOCOL §5.2). */
+	if (e->peer_seq < v->c[side].last_link)
+		return fail(v, HL_VR_XLINK_BACK, "cross-link names %s seq %llu, but %s's previous "
+			    "entry had already cross-linked seq %llu (cross-links never go back)",
+			    name_of(v, o), (unsigned long long)e->peer_seq, name_of(v, side),
+			    (unsigned long long)v->c[side].last_link);
 	if (e->peer_seq == 0)
 		return 0; /* zero peer_hash is enforced by decoding */
 	rc = hash_at(v, o, e->peer_seq, h);
@@ -335,6 +344,7 @@ static int do_entry(hl_verifier *v, const hl_hlt_rec *rec)
 		return rc;
 	c->started = 1;
 	c->last_seq = e.seq;
+	c->last_link = e.peer_seq;
 	memcpy(c->last_hash, v->cur.hash, 32);
 	st = &v->rep->st[side];
 	if (st->entries == 0 || e.time_ms < st->first_ms)

@@ -39,6 +39,7 @@ enum hl_verify_rule {
 	HL_VR_DIGEST,        /* trailer digest differs from the file's bytes */
 	HL_VR_END_SIG,       /* trailer signature is not by station A */
 	HL_VR_TRAILING,      /* bytes after the END record */
+	HL_VR_XLINK_BACK,    /* cross-link names fewer of the other's than the author's previous */
 	HL_VR_MAX
 };
 

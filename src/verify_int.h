@@ -25,6 +25,7 @@ typedef struct {
 	int started;
 	uint64_t last_seq;
 	uint8_t last_hash[32];
+	uint64_t last_link;           /* peer_seq of the last entry (or the anchor) */
 	int has_anchor;
 	uint64_t anchor_seq;
 	uint8_t anchor_hash[32];

@@ -14,6 +14,7 @@
 #include "err.h"
 #include "events.h"
 #include "log.h"
+#include "store_outbox.h"
 #include "store_watch.h"
 
 /* Classes of rows, one alarm each. */
@@ -335,9 +336,27 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 	return HL_ERR_INVAL;
 }
 
+/* An ACK of the entry already queued (a draft, not yet signed). */
+typedef struct {
+	const uint8_t *hash;
+	int64_t id;
+	char op[HL_MAX_OPERATOR + 1];
+} queued_ack_ctx;
+
+static int find_queued_ack(void *arg, const hl_store_draft *dr)
+{
+	queued_ack_ctx *q = arg;
+
+	if (dr->kind != HL_KIND_ACK || dr->nrefs < 1 || sodium_memcmp(dr->refs, q->hash, 32) != 0)
+		return 0;
+	q->id = dr->id;
+	snprintf(q->op, sizeof q->op, "%s", dr->operator_name);
+	return 1;
+}
+
 int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *op,
-		 hl_line **line, uint64_t *seq, uint8_t hash[32], char *acked, size_t ackedlen,
-		 char *err, size_t errlen)
+		 hl_line **line, uint64_t *seq, uint8_t hash[32], int64_t *draft, char *acked,
+		 size_t ackedlen, char *err, size_t errlen)
 {
 	hl_entry_loc loc;
 	hl_store_watch w;
@@ -347,6 +366,7 @@ int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *o
 
 	*line = NULL;
 	*seq = 0;
+	*draft = 0;
 	rc = hl_daemon_find_entry(d, text, &loc, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -395,6 +415,13 @@ int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *o
 		}
 		/* Needs one, has none, and no row: stored before the watch. */
 	}
+	queued_ack_ctx q = { .hash = loc.hash };
+	rc = l->drafts ? hl_store_draft_walk(d->store, l->line_id, 0, 0, find_queued_ack, &q) : 0;
+	if (rc < 0)
+		return refuse(err, errlen, "the store failed: %s", hl_store_errmsg(d->store));
+	if (rc == 1)
+		return refuse(err, errlen, "%s already has an acknowledgement by %s queued (draft %lld), "
+			      "not yet signed", acked, q.op[0] ? q.op : "?", (long long)q.id);
 	uint8_t refs[1][32];
 	memcpy(refs[0], loc.hash, 32);
 	hl_line_draft dr = {
@@ -404,7 +431,7 @@ int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *o
 		.body = (const uint8_t *)(note ? note : ""), .body_len = note ? strlen(note) : 0,
 		.refs = (const uint8_t (*)[32])refs, .nrefs = 1,
 	};
-	rc = hl_line_submit(l, &dr, seq, hash);
+	rc = hl_line_write(l, &dr, seq, hash, draft);
 	if (rc < 0)
 		return refuse(err, errlen, "%s%s%s", hl_strerror(rc), l->stopped ? ": " : "",
 			      l->stopped ? l->stopped_reason : "");

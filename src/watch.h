@@ -26,12 +26,14 @@ void hl_watch_ref_name(const hl_line *l, int own, uint64_t seq, char *out, size_
 
 /* `hotline ack`: writes our ACK of the peer's entry named by text (entryref),
  * with note (may be "") as its body and op as its operator. On success
- * *line, *seq, hash are the ACK's and acked the acknowledged entry's name.
+ * *line, *seq, hash are the ACK's (or, queued unsigned, *seq 0 and *draft
+ * its draft number: hl_line_write) and acked the acknowledged entry's name.
  * Refused with a sentence in err: own entries, kinds that take no ACK,
- * entries already acknowledged (by whom, when), unknown names. */
+ * entries already acknowledged (by whom, when) or with an ACK queued,
+ * unknown names. */
 int hl_watch_ack(hl_daemon *d, const char *text, const char *note, const char *op,
-		 hl_line **line, uint64_t *seq, uint8_t hash[32], char *acked, size_t ackedlen,
-		 char *err, size_t errlen);
+		 hl_line **line, uint64_t *seq, uint8_t hash[32], int64_t *draft, char *acked,
+		 size_t ackedlen, char *err, size_t errlen);
 
 /* `send --reply-to`: the hash of the entry named by text, which must be on l. */
 int hl_watch_reply_ref(hl_daemon *d, hl_line *l, const char *text, uint8_t hash[32], char *err,
@@ -62,10 +64,19 @@ int hl_watch_view_sort(hl_watch_view *v, const hl_budget *b);
  * (state waiting or overdue), else 0. */
 int hl_watch_view_waiting(const hl_watch_view *v, unsigned line, int own,
 			  const uint8_t hash[32], uint64_t *due_ms);
+/* Each ACK of ours queued unsigned in line's outbox (a draft of kind ACK
+ * naming the entry it answers), oldest first. */
+int hl_watch_view_queued(hl_watch_view *v, unsigned line, int64_t draft, const char *by,
+			 const uint8_t acked[32]);
 /* Ready: adds "ref", "refs" and (for kinds that need one) "ack" to o, an
- * entry's JSON (docs/API.md). */
+ * entry's JSON (docs/API.md); a peer's entry whose ACK is queued keeps its
+ * state and gets "queued_ack". */
 void hl_watch_view_entry(hl_watch_view *v, hl_line *l, unsigned line, const hl_entry *e,
 			 const uint8_t hash[32], int own, json_t *o);
+/* Ready: sets o's "refs": the names of these entries on the line (hex for
+ * unknown ones). */
+void hl_watch_view_refs(hl_watch_view *v, hl_line *l, unsigned line, const uint8_t (*refs)[32],
+			unsigned nrefs, json_t *o);
 
 /* ---- check-ins (checkin.c) ---- */
 /* Sends the check-in whose instant has come (from hl_watch_tick). */

@@ -1,11 +1,13 @@
 /* watch_view.c — what inbox and log show of the watch: each entry's name,
  * the names of the entries it refers to, and its acknowledgement state,
- * derived from the ACK entries met walking the line and from the waiting
- * rows, never from a look-up by hash per entry. Gathered in steps into
+ * derived from the ACK entries met walking the line, from the waiting
+ * rows and from our ACKs queued unsigned (drafts), never from a look-up by
+ * hash per entry. Gathered in steps into
  * compact sorted arrays (about 48 bytes per entry), so that a listing of a
  * long line neither holds the loop nor a JSON object per entry. */
 #include "watch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,12 +44,19 @@ typedef struct {
 	uint64_t due_ms;
 } due_row;
 
+/* Our ACK of an entry, queued unsigned (a draft): the first one stands. */
+typedef struct {
+	row_key k;
+	int64_t draft;
+	char by[HL_MAX_OPERATOR + 1];
+} queued_row;
+
 struct hl_watch_view {
 	hl_daemon *d;
 	uint64_t now;
-	hl_vec names, acks, dues;
+	hl_vec names, acks, dues, queued;
 	uint32_t order;
-	int stage;           /* sorting: 0 names, 1 acks, 2 dues, 3 sorted */
+	int stage;           /* sorting: 0 names, 1 acks, 2 dues, 3 queued, 4 sorted */
 	hl_stepsort sort;
 	unsigned rows_line;  /* the line whose rows are being paged, and where */
 	int64_t rows_after;
@@ -88,6 +97,7 @@ hl_watch_view *hl_watch_view_new(hl_daemon *d, uint64_t now_ms, size_t entries)
 	hl_vec_init(&v->names, sizeof(name_row));
 	hl_vec_init(&v->acks, sizeof(ack_row));
 	hl_vec_init(&v->dues, sizeof(due_row));
+	hl_vec_init(&v->queued, sizeof(queued_row));
 	hl_buf_init(&v->enc, HL_MAX_ENTRY);
 	/* Every entry has its name: reserved at once, not doubled as it grows. */
 	if (hl_vec_reserve(&v->names, entries ? entries : 1) < 0) {
@@ -104,6 +114,7 @@ void hl_watch_view_free(hl_watch_view *v)
 	hl_vec_free(&v->names);
 	hl_vec_free(&v->acks);
 	hl_vec_free(&v->dues);
+	hl_vec_free(&v->queued);
 	hl_stepsort_free(&v->sort);
 	hl_buf_free(&v->enc);
 	free(v);
@@ -180,11 +191,26 @@ int hl_watch_view_rows(hl_watch_view *v, unsigned line, const uint8_t line_id[32
 	}
 }
 
+int hl_watch_view_queued(hl_watch_view *v, unsigned line, int64_t draft, const char *by,
+			 const uint8_t acked[32])
+{
+	queued_row *q = hl_vec_push(&v->queued);
+	if (!q)
+		return HL_ERR_NOMEM;
+	memcpy(q->k.hash, acked, 32);
+	q->k.line = (uint16_t)line;
+	q->draft = draft;
+	snprintf(q->by, sizeof q->by, "%s", by ? by : "");
+	return 0;
+}
+
 int hl_watch_view_sort(hl_watch_view *v, const hl_budget *b)
 {
-	static const hl_stepsort_cmp cmps[3] = { cmp_key, cmp_ack, cmp_due };
-	while (v->stage < 3) {
-		hl_vec *vec = v->stage == 0 ? &v->names : v->stage == 1 ? &v->acks : &v->dues;
+	/* Stable: of two queued ACKs of one entry the older (walked first) stands. */
+	static const hl_stepsort_cmp cmps[4] = { cmp_key, cmp_ack, cmp_due, cmp_key };
+	while (v->stage < 4) {
+		hl_vec *vec = v->stage == 0 ? &v->names : v->stage == 1 ? &v->acks :
+			      v->stage == 2 ? &v->dues : &v->queued;
 		int rc = hl_stepsort_vec(&v->sort, vec, cmps[v->stage], NULL, b);
 		if (rc <= 0)
 			return rc;
@@ -273,25 +299,38 @@ static json_t *ack_state(hl_watch_view *v, hl_line *l, unsigned line, const uint
 void hl_watch_view_entry(hl_watch_view *v, hl_line *l, unsigned line, const hl_entry *e,
 			 const uint8_t hash[32], int own, json_t *o)
 {
-	char hex[65], name[HL_MAX_NAME * 2 + 32];
-	json_t *refs = json_array();
+	char name[HL_MAX_NAME * 2 + 32];
 
 	hl_watch_ref_name(l, own, e->seq, name, sizeof name);
 	json_object_set_new(o, "ref", json_string(name));
-	for (unsigned i = 0; refs && i < e->nrefs; i++) {
-		const name_row *n = find(&v->names, line, e->refs[i], 0);
-		if (n) {
-			hl_watch_ref_name(l, n->own, n->seq, name, sizeof name);
-			json_array_append_new(refs, json_string(name));
-		} else {
-			hl_hex(e->refs[i], 32, hex);
-			json_array_append_new(refs, json_string(hex));
-		}
-	}
-	json_object_set_new(o, "refs", refs ? refs : json_array());
+	hl_watch_view_refs(v, l, line, (const uint8_t (*)[32])e->refs, e->nrefs, o);
 	if (!hl_ack_needed(e->kind))
 		return;
 	json_t *st = ack_state(v, l, line, hash, own);
+	const queued_row *q = own ? NULL : find(&v->queued, line, hash, 0);
+	/* Not acknowledged until the ACK is signed; but say it is on its way. */
+	if (st && q)
+		json_object_set_new(st, "queued_ack", json_pack("{s:I, s:s}", "draft",
+								 (json_int_t)q->draft, "by", q->by));
 	if (st)
 		json_object_set_new(o, "ack", st);
+}
+
+void hl_watch_view_refs(hl_watch_view *v, hl_line *l, unsigned line, const uint8_t (*refs)[32],
+			unsigned nrefs, json_t *o)
+{
+	char hex[65], name[HL_MAX_NAME * 2 + 32];
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; arr && i < nrefs; i++) {
+		const name_row *n = find(&v->names, line, refs[i], 0);
+		if (n) {
+			hl_watch_ref_name(l, n->own, n->seq, name, sizeof name);
+			json_array_append_new(arr, json_string(name));
+		} else {
+			hl_hex(refs[i], 32, hex);
+			json_array_append_new(arr, json_string(hex));
+		}
+	}
+	json_object_set_new(o, "refs", arr ? arr : json_array());
 }

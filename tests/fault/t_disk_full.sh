@@ -32,6 +32,11 @@ check "bravo's StateDir is full (${avail} KiB left)" [ "$avail" -eq 0 ]
 t_full=$SECONDS
 l_full=$(wc -l <"$T/bravo/log")
 PAD=" $(head -c 4000 /dev/zero | tr '\0' x)" driver alpha big "$MSGS" 0.05
+# An attachment too: its chunks meet the full disk on bravo (H12).
+head -c $((300 * 1024)) /dev/urandom >"$T/att.bin"
+aseq=$(hl alpha send bravo --file "$T/att.bin" "attachment while bravo's disk is full" --json | jq -r .seq)
+check "alpha stores an attachment while bravo's disk is full (entry $aseq)" [ "${aseq:-0}" -gt 0 ]
+echo "attachment while bravo's disk is full" >>"$T/acked.alpha" # for fault_check
 sleep "$HOLD"
 queued=$(unreceipted alpha)
 check "alpha keeps its queue: $queued of $MSGS entries unreceipted while bravo's disk is full" \
@@ -59,6 +64,11 @@ if wait_until "$FAULT_SETTLE" all_receipted alpha; then
 else
 	fail "not everything receipted within $FAULT_SETTLE s of space returning: alpha $(line_json alpha)"
 fi
+att_state() { hl bravo inbox --json | jq -r --argjson q "$aseq" 'select(.seq == $q) | .attachment.state'; }
+att_complete() { [ "$(att_state)" = complete ]; }
+check "the attachment arrives complete, hash verified, after space returned" wait_until 30 att_complete
+hl bravo attachment "alpha#$aseq" -o "$T/att.out" >/dev/null 2>&1
+check "bravo's copy of the attachment is alpha's file, byte for byte" cmp -s "$T/att.bin" "$T/att.out"
 # An alarm (where the daemon keeps them in status) must clear with its cause.
 if [ "$alarm" != "[]" ]; then
 	no_alarm() { [ "$(hl bravo status --json | jq -c '.lines[0].alarms // []')" = "[]" ]; }

@@ -2,9 +2,11 @@
  * an arbitrary entry against an arbitrary small receiver's view, compared
  * with a model of docs/PROTOCOL.md's rules written here: ACCEPT only for the
  * author's next seq with a valid signature, the right prev and an exact
- * cross-link; RESEND only for the identical bytes; EQUIVOCATION only for a
- * validly signed different entry at a held seq. Input layout:
- *   line_id 32 | peer_author 32 | head_seq u64 | n_peer u8 | n_own u8 |
+ * cross-link that does not go below the head's; RESEND only for the identical
+ * bytes; EQUIVOCATION only for a validly signed different entry at a held
+ * seq. Input layout:
+ *   line_id 32 | peer_author 32 | head_seq u64 | head_link u64 |
+ *   n_peer u8 | n_own u8 |
  *   peer hashes (seqs head-n_peer+1 .. head) | own hashes (seqs 1..n_own) |
  *   entry encoding
  * Seeds: tests/fuzz/gen/gen_seeds.c, from the entry vectors. */
@@ -25,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_rules: %s failed (line %d)\n", #c, __LINE__); abort(); } } while (0)
 
 #define MAX_HELD 8u
-#define VIEW_FIXED (32 + 32 + 8 + 1 + 1)
+#define VIEW_FIXED (32 + 32 + 8 + 8 + 1 + 1)
 
 typedef struct {
 	uint64_t head;
@@ -88,6 +90,8 @@ static int model(const hl_rules_view *v, const store *s, const hl_entry *e,
 		return HL_ERR_GAP;
 	if (memcmp(e->prev, e->seq == 1 ? zero : v->peer_head_hash, HL_HASH_LEN) != 0)
 		return HL_ERR_PREV;
+	if (e->seq > 1 && e->peer_seq < v->peer_head_link)
+		return HL_ERR_XLINK_BACK;
 	if (e->peer_seq == 0)
 		return memcmp(e->peer_hash, zero, HL_HASH_LEN) == 0 ? HL_RULES_ACCEPT : HL_ERR_PEERHASH;
 	rc = own_at((void *)s, e->peer_seq, h);
@@ -109,10 +113,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&s, 0, sizeof s);
 	s.head = hl_be64_get(data + 64);
-	s.n_peer = s.head ? 1u + data[72] % MAX_HELD : 0;
+	s.n_peer = s.head ? 1u + data[80] % MAX_HELD : 0;
 	if (s.n_peer > s.head)
 		s.n_peer = (unsigned)s.head;
-	s.n_own = data[73] % (MAX_HELD + 1);
+	s.n_own = data[81] % (MAX_HELD + 1);
 	off = VIEW_FIXED + (size_t)(s.n_peer + s.n_own) * HL_HASH_LEN;
 	if (size < off)
 		return 0;
@@ -124,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.peer_author = data + 32;
 	v.peer_head_seq = s.head;
 	v.peer_head_hash = s.head ? s.peer + (size_t)(s.n_peer - 1) * HL_HASH_LEN : NULL;
+	v.peer_head_link = s.head ? hl_be64_get(data + 72) : 0;
 	v.peer_hash_at = peer_at;
 	v.own_hash_at = own_at;
 	v.ctx = &s;
@@ -141,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same question gets the same answer (nothing kept between calls). */
 	CHECK(hl_rules_check(&v, &e, hash) == rc);
 	if (rc == HL_RULES_ACCEPT)
-		CHECK(e.seq == s.head + 1 && hl_entry_verify(&e) == 0);
+		CHECK(e.seq == s.head + 1 && hl_entry_verify(&e) == 0 &&
+		      (e.seq == 1 || e.peer_seq >= v.peer_head_link));
 	return 0;
 }

@@ -13,10 +13,15 @@ if ! command -v python3 >/dev/null; then
 fi
 
 new_station washington && new_station moscow || { fail "set up stations"; exit 1; }
-# moscow stays down: the API is what is under test. Idle clients are closed
-# after 2 s here (60 s by default).
+# moscow comes up once, so that its HELLO confirms washington's record and
+# sends are signed at once (not queued as drafts: outbox.sh), then stays
+# down: the API is what is under test. Idle clients are closed after 2 s
+# here (60 s by default).
 STATION_EXTRA="ApiIdleTimeout = 2s" write_config washington moscow
-start washington || { fail "start washington"; exit 1; }
+write_config moscow washington
+start washington && start moscow || { fail "start washington and moscow"; exit 1; }
+wait_until 20 line_up washington moscow || { fail "line up once"; exit 1; }
+stop moscow
 SOCK=$T/washington/hotline.sock
 PID=$(cat "$T/washington/pid")
 

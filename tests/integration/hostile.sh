@@ -100,14 +100,27 @@ check "replay after restart: refused as a replay" wait_until 2 logged 'replayed 
 check "valid entry from moscow's key stored and receipted" \
 	pc act "$W" --key "$MKEY" --peer "$WPUB" send-valid "base" expect-receipt 1
 check "washington peer_seq = 1" peer_seq_is 1
+# xlink-back: validly signed, every hash right, but its cross-link names none
+# of washington's entries where moscow's seq 1 named washington's seq 1.
 declare -A WHY=([bad-sig]='bad signature' [bad-prev]='previous hash does not match'
-	[bad-peerhash]='cross-link names an unknown entry' [wrong-line]='wrong author or line')
-for t in bad-sig bad-prev bad-peerhash wrong-line; do
+	[bad-peerhash]='cross-link names an unknown entry' [wrong-line]='wrong author or line'
+	[xlink-back]='cross-link goes back')
+for t in bad-sig bad-prev bad-peerhash wrong-line xlink-back; do
 	mark
 	check "$t: connection closed" pc act "$W" --key "$MKEY" --peer "$WPUB" "$t" expect-close
 	check "$t: refused for the right reason" wait_until 2 logged "entry seq 2 refused: ${WHY[$t]}"
 	check "$t: nothing stored (peer_seq still 1)" peer_seq_is 1
 done
+check "xlink-back: the line is not stopped by it" [ "$(field washington moscow state)" != stopped ]
+# After a restart the rule still holds: the head's cross-link is read back.
+stop washington
+start washington || fail "restart washington"
+mark
+check "xlink-back after a restart: connection closed" \
+	pc act "$W" --key "$MKEY" --peer "$WPUB" xlink-back expect-close
+check "xlink-back after a restart: refused for the right reason" \
+	wait_until 2 logged "entry seq 2 refused: ${WHY[xlink-back]}"
+check "xlink-back after a restart: nothing stored (peer_seq still 1)" peer_seq_is 1
 check "bad-seq: WANT from seq 2, connection stays open" \
 	pc act "$W" --key "$MKEY" --peer "$WPUB" bad-seq expect-want 2 ping
 check "bad-seq: nothing stored (peer_seq still 1)" peer_seq_is 1

@@ -39,14 +39,18 @@ alarm_text_has() { # KIND TEXT
 }
 command_ran() { grep -q -- "$1" "$T/alarms.log" 2>/dev/null; }
 heads() { echo "own $(f own_seq), peer $(f peer_seq), receipted $(f receipted_seq)"; }
+own_is() { [ "$(f own_seq)" = "$1" ]; }
 
 # A new washington store with two entries each way, washington's receipted
-# by moscow: own 2, peer 2, receipted 2.
+# by moscow: own 2, peer 2, receipted 2. Its two sends wait unsigned until a
+# HELLO confirms the record (docs/PROTOCOL.md §4.2): a first session does
+# that, and the next one finds them signed and receipts them.
 fresh() {
 	stop washington
 	rm -rf "$T/washington/state" "$T/alarms.log"
 	start washington || return 1
-	hl washington send moscow "w-1" >/dev/null && hl washington send moscow "w-2" >/dev/null &&
+	hl washington send moscow "w-1" 2>/dev/null && hl washington send moscow "w-2" 2>/dev/null &&
+		act ping >/dev/null && wait_until 5 own_is 2 &&
 		act send-valid m-1 send-valid m-2 expect-receipt 2 receipt-head ping >/dev/null &&
 		[ "$(heads)" = "own 2, peer 2, receipted 2" ]
 }
@@ -143,9 +147,17 @@ check "HELLO ahead: a stopped line refuses moscow's handshake" \
 	pc probe "$W" --key "$MKEY" --peer "$WPUB" --expect-refused
 
 # ---- HELLO: another hash for our newest entry ----
+# With an operator's send queued before it (washington restarted: nothing
+# is signed until a HELLO confirms the record): it stays unsigned, held.
 check "set up again" fresh
+stop washington
+start washington || fail "restart washington"
+hl washington send moscow "held-1" 2>/dev/null
+check "a send before the HELLO is queued (1 queued)" [ "$(f queued)" = 1 ]
 check "HELLO naming another hash for washington's seq 2: closed" act --hello ours-forked expect-close
 stopped "HELLO forking our chain" "different entry of ours at seq 2" "own 2, peer 2, receipted 2"
+check "HELLO forking our chain: the reason says a queued entry is held" reason_has "1 queued entry held, not signed"
+check "HELLO forking our chain: the queued send is still held, unsigned" [ "$(f queued)" = 1 ]
 
 # ---- HELLO: another hash for the peer's own newest entry ----
 # It signs, bound to this session, that its seq 2 is not the seq 2 it sent us.

@@ -96,9 +96,12 @@ hl() { # NAME args...: run the client against a station
 	"$HL" -c "$T/$n/hotline.conf" "$@"
 }
 
+# start NAME: runs its hotlined (with HLD_ENV, e.g. "LD_PRELOAD=... FAKETIME=+3h",
+# in its environment: env execs, so the pid is the daemon's) and waits for its API.
 start() {
 	local n=$1
-	"$HLD" -c "$T/$n/hotline.conf" >>"$T/$n/log" 2>&1 &
+	# shellcheck disable=SC2086 # HLD_ENV is a list of VAR=value words
+	env ${HLD_ENV:-} "$HLD" -c "$T/$n/hotline.conf" >>"$T/$n/log" 2>&1 &
 	echo $! >"$T/$n/pid"
 	for _ in $(seq 200); do
 		hl "$n" status >/dev/null 2>&1 && return 0

@@ -72,4 +72,34 @@ check "the entry over the quota is not receipted" bash -c "
 	! '$PC' act '$W' --key '$T/moscow/station.key' --peer '${PUB[washington]}' --timeout 2 \
 		send-valid q4 expect-receipt $((N + 4)) >/dev/null 2>&1"
 check "washington still serves its operators" bash -c "'$HL' -c '$T/washington/hotline.conf' status >/dev/null"
+
+# 3. Attachment bytes have their own quota (QuotaAttachmentBytes): a file
+# over it arrives over several windows, and never holds back a message.
+# Two fresh stations: peerctl signed entries in moscow's name above.
+new_station geneva && new_station vienna || { fail "set up geneva and vienna"; exit 1; }
+STATION_EXTRA="AlarmCommand = $T/alarm.sh" write_config geneva vienna
+printf 'QuotaAttachmentBytes = 64K\nQuotaWindow = 2s\n' >>"$T/geneva/hotline.conf"
+write_config vienna geneva
+start geneva && start vienna || { fail "start geneva and vienna"; exit 1; }
+check "geneva-vienna line comes up" wait_until 10 line_up geneva vienna
+head -c $((200 * 1024)) /dev/urandom >"$T/file.bin"
+hl vienna send geneva --file "$T/file.bin" "a 200 KiB file over a 64 KiB quota" >/dev/null ||
+	fail "vienna sends the file"
+hl vienna send geneva -p flash "FLASH behind the file" >/dev/null || fail "vienna sends the FLASH"
+att() { hl geneva inbox --json | jq -r "select(.seq == 1) | .attachment.$1"; }
+flash_in() { hl geneva inbox | grep -q 'FLASH behind the file'; }
+attach_alarm() {
+	hl geneva status --json |
+		jq -e '.lines[0].alarms[] | select(.kind == "quota" and (.text | test("attachment")))' >/dev/null
+}
+check "the attachment quota raises the quota alarm, naming attachments" wait_until 10 attach_alarm
+check "the FLASH after the file is delivered" wait_until 10 flash_in
+st=$(att state)
+check "... while the file is still pending ($st)" [ "$st" = pending ]
+have=$(att have)
+check "at most two windows' 64 KiB of it stored by then ($have bytes)" [ "${have:-999999}" -le 131072 ]
+complete() { [ "$(att state)" = complete ]; }
+check "in later windows the file completes" wait_until 40 complete
+hl geneva attachment "vienna#1" -o "$T/file.out" >/dev/null 2>&1 || fail "geneva writes the file out"
+check "its bytes are the file's" cmp -s "$T/file.bin" "$T/file.out"
 exit $FAILED

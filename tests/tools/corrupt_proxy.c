@@ -1,5 +1,6 @@
 /* corrupt_proxy.c — a TCP relay for the fault-injection suite that flips one
- * random byte in about one of every N chunks it forwards, in either direction. */
+ * random byte in about one of every N chunks it forwards, in either direction;
+ * it can also hold each connection a while first (a slow path). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,8 +23,10 @@
 enum { EXIT_OK, EXIT_FAIL, EXIT_USAGE };
 
 typedef struct {
-	struct sockaddr_storage listen_at, target;
+	struct sockaddr_storage listen_at, target, source;
 	socklen_t target_len;
+	int has_source;         /* --source: the relay's own address towards the target */
+	unsigned hold_ms;       /* --hold: wait this long before reaching the target */
 	unsigned one_in;        /* corrupt a chunk with probability 1/one_in (0: never) */
 	unsigned long skip;     /* bytes per direction passed untouched first */
 	uint64_t seed;
@@ -41,11 +44,15 @@ typedef struct {
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: corrupt_proxy LISTEN TARGET [--one-in N] [--skip BYTES] [--seed S]\n"
+		"usage: corrupt_proxy LISTEN TARGET [--one-in N] [--skip BYTES] [--seed S] [--hold MS]\n"
+		"                     [--source IP]\n"
 		"  LISTEN, TARGET  ip:port; relays every TCP connection made to LISTEN to TARGET\n"
 		"  --one-in N      flip one random byte in about 1 of N chunks (default 20; 0 = never)\n"
 		"  --skip BYTES    leave the first BYTES of each direction untouched (default 0)\n"
 		"  --seed S        random seed (default: from the clock); printed at start\n"
+		"  --hold MS       accept at once, reach the target only MS later: what the dialler\n"
+		"                  sent first arrives that late (a slow path)\n"
+		"  --source IP     connect to the target from this address\n"
 		"Logs one line per connection, corruption and close on stderr.\n");
 	return EXIT_USAGE;
 }
@@ -72,6 +79,20 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 	return 0;
 }
 
+/* An address without a port (any port is taken for the bind). */
+static int parse_source(const char *ip, struct sockaddr_storage *ss)
+{
+	char buf[80];
+	int n = snprintf(buf, sizeof buf, strchr(ip, ':') ? "[%s]:1" : "%s:1", ip);
+	if (n < 0 || (size_t)n >= sizeof buf || hl_config_parse_addr(buf, ss) < 0)
+		return -1;
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)ss)->sin_port = 0;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, opts *o)
 {
 	unsigned long long v;
@@ -92,6 +113,10 @@ static int parse_opts(int argc, char **argv, opts *o)
 			o->skip = (unsigned long)v;
 		else if (strcmp(argv[i], "--seed") == 0 && parse_uint(argv[i + 1], UINT64_MAX, &v) == 0)
 			o->seed = v;
+		else if (strcmp(argv[i], "--hold") == 0 && parse_uint(argv[i + 1], 600000, &v) == 0)
+			o->hold_ms = (unsigned)v;
+		else if (strcmp(argv[i], "--source") == 0 && parse_source(argv[i + 1], &o->source) == 0)
+			o->has_source = 1;
 		else
 			return -1;
 		i++;
@@ -145,7 +170,16 @@ static int forward(relay *r, int from, const opts *o)
  * closes, then close both (an abrupt close is what a broken path looks like). */
 static int run_relay(relay *r, const opts *o)
 {
+	if (o->hold_ms)
+		poll(NULL, 0, (int)o->hold_ms); /* the dialler's bytes wait in our socket */
 	r->fd[1] = socket(o->target.ss_family, SOCK_STREAM, 0);
+	socklen_t slen = o->source.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							  : sizeof(struct sockaddr_in);
+	if (r->fd[1] >= 0 && o->has_source &&
+	    bind(r->fd[1], (const struct sockaddr *)&o->source, slen) < 0) {
+		fprintf(stderr, "close conn %u: cannot bind the source address: %s\n", r->id, strerror(errno));
+		return EXIT_FAIL;
+	}
 	if (r->fd[1] < 0 || connect(r->fd[1], (const struct sockaddr *)&o->target, o->target_len) < 0) {
 		fprintf(stderr, "close conn %u: cannot reach target: %s\n", r->id, strerror(errno));
 		return EXIT_FAIL;
@@ -192,8 +226,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "corrupt_proxy: cannot listen on %s: %s\n", argv[1], strerror(errno));
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "listening on %s, target %s, one in %u chunks, skip %lu, seed %llu\n", argv[1],
-		argv[2], o.one_in, o.skip, (unsigned long long)o.seed);
+	fprintf(stderr, "listening on %s, target %s, one in %u chunks, skip %lu, seed %llu, hold %u ms\n",
+		argv[1], argv[2], o.one_in, o.skip, (unsigned long long)o.seed, o.hold_ms);
 	uint64_t seeds = o.seed;
 	for (unsigned id = 1;; id++) {
 		int cfd = accept(lfd, NULL, NULL);

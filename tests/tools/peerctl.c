@@ -58,6 +58,7 @@ int conn_open(conn *c, const opts *o)
 	c->fd = -1;
 	c->timeout_ms = o->timeout_ms;
 	c->clock_off_ms = o->clock_off_ms;
+	c->hs_off_ms = o->hs_off_ms;
 	hl_framer_init(&c->fr);
 	hl_rd_init(&c->rd, c->pt, 0);
 	if (parse_addr(o->addr, 1, &ss, &sl) < 0 || (o->bind && parse_addr(o->bind, 0, &bs, &bl) < 0)) {
@@ -240,6 +241,22 @@ const char *why_no_record(int rc)
 	       rc == -3 ? "transport message does not decrypt" : "malformed frame or record";
 }
 
+/* Moves a TAI64N label by ms (within a year either way: parse_i64). */
+static void shift_tai64n(uint8_t ts[12], int64_t ms)
+{
+	int64_t ns = (int64_t)hl_be32_get(ts + 8) + (ms % 1000) * 1000000;
+	int64_t s = (int64_t)hl_be64_get(ts) + ms / 1000;
+	if (ns < 0) {
+		ns += 1000000000;
+		s--;
+	} else if (ns >= 1000000000) {
+		ns -= 1000000000;
+		s++;
+	}
+	hl_be64_put(ts, (uint64_t)s);
+	hl_be32_put(ts + 8, (uint32_t)ns);
+}
+
 /* Initiator handshake. 0 completed; 1 the daemon closed (c->rx_bytes says
  * what it sent before); -1 anything else (said why). */
 int handshake(conn *c, const hl_identity *id, const hl_pubkey *station, const uint8_t *psk,
@@ -255,6 +272,8 @@ int handshake(conn *c, const hl_identity *id, const hl_pubkey *station, const ui
 				 (const uint8_t *)HL_PROLOGUE, strlen(HL_PROLOGUE), id->x_sk,
 				 station->x, NULL, psk, psk ? 1 : 0);
 	hl_tai64n_now(ts);
+	if (c->hs_off_ms)
+		shift_tai64n(ts, c->hs_off_ms);
 	if (rc == 0)
 		rc = hl_noise_hs_write(hs, ts, sizeof ts, frame + 2, sizeof frame - 2, &olen);
 	if (rc < 0) {
@@ -350,9 +369,11 @@ static int send_expect_silence(const opts *o, const uint8_t *p, size_t n, const 
 		say("%s: still open after %d ms (%zu bytes received)", what, o->timeout_ms, c.rx_bytes);
 		goto out;
 	}
-	say("%s: closed without reply after %lld ms (%zu bytes)", what, (long long)(now_ms() - t0),
-	    c.rx_bytes);
-	ret = c.rx_bytes == 0 ? EXIT_OK : EXIT_UNEXPECTED;
+	say("%s: closed %s after %lld ms (%zu bytes)", what, c.rx_bytes ? "by the station" : "without reply",
+	    (long long)(now_ms() - t0), c.rx_bytes);
+	/* --answered: a reply is expected, and then a close by the station
+	 * although we sent nothing more (it waited for us in vain). */
+	ret = (c.rx_bytes > 0) == (o->answered != 0) ? EXIT_OK : EXIT_UNEXPECTED;
 out:
 	conn_close(&c);
 	return ret;
@@ -425,11 +446,11 @@ int parse_i64(const char *s, int64_t *v)
 static int usage(void)
 {
 	fputs("usage: peerctl probe ADDR --key KEYFILE --peer PUB88 [--psk FILE] [--save-msg1 FILE] [--expect-refused]\n"
-	      "       peerctl replay ADDR FILE\n"
+	      "       peerctl replay ADDR FILE [--answered]\n"
 	      "       peerctl garbage ADDR --bytes N [--seed S] [--framed | --zero-frame | --stall]\n"
 	      "       peerctl act ADDR --key KEYFILE --peer PUB88 [--psk FILE] [--hello MODE] ACTION...\n"
 	      "  actions: send-valid TEXT, equivocate TEXT, bad-sig, bad-prev, bad-seq, bad-peerhash,\n"
-	      "           wrong-line, max-frame, receipt-head, receipt-fork, receipt-beyond,\n"
+	      "           wrong-line, xlink-back, max-frame, receipt-head, receipt-fork, receipt-beyond,\n"
 	      "           clock-offset MS, expect-receipt SEQ, expect-want SEQ, expect-close, ping,\n"
 	      "           idle SECONDS, wait-entry\n"
 	      "  attachments: announce SIZE (a signed entry naming fresh content), chunk OFF LEN,\n"
@@ -440,6 +461,9 @@ static int usage(void)
 	      "  --hello: honest (default), ours-ahead, ours-forked, ours-none, theirs-none, theirs-forked\n"
 	      "  every command: [--timeout SECONDS] (default 8, at most 10) [--bind SOURCE-IP]\n"
 	      "                 [--clock-offset MS] (our wall clock, as we report it, is off by MS)\n"
+	      "                 [--hs-offset MS] (message 1's timestamp is off by MS)\n"
+	      "  replay: the station must close with zero bytes back; --answered: it must\n"
+	      "          answer, then close by itself (a handshake it never got to use)\n"
 	      "exit: 0 the expected behaviour was observed, 1 it was not, 2 usage\n",
 	      stderr);
 	return EXIT_USAGE;
@@ -454,14 +478,15 @@ int main(int argc, char **argv)
 	o.timeout_ms = DEFAULT_TIMEOUT_MS;
 	if (argc < 3 || sodium_init() < 0)
 		return usage();
-	const char *bytes = "0", *timeout = NULL, *clock_off = NULL;
+	const char *bytes = "0", *timeout = NULL, *clock_off = NULL, *hs_off = NULL;
 	const struct { const char *name; int *flag; const char **val; } optv[] = {
 		{ "--expect-refused", &o.expect_refused, NULL }, { "--zero-frame", &o.zero_frame, NULL },
 		{ "--stall", &o.stall, NULL }, { "--framed", &o.framed, NULL }, { "--key", NULL, &o.key },
 		{ "--peer", NULL, &o.peer }, { "--bind", NULL, &o.bind }, { "--psk", NULL, &o.psk },
 		{ "--save-msg1", NULL, &o.save }, { "--seed", NULL, &o.seed }, { "--bytes", NULL, &bytes },
 		{ "--timeout", NULL, &timeout }, { "--hello", NULL, &o.hello },
-		{ "--clock-offset", NULL, &clock_off },
+		{ "--clock-offset", NULL, &clock_off }, { "--hs-offset", NULL, &hs_off },
+		{ "--answered", &o.answered, NULL },
 	};
 	for (int i = 2; i < argc; i++) {
 		size_t k = 0;
@@ -481,7 +506,8 @@ int main(int argc, char **argv)
 	if (*endp || (timeout && (o.timeout_ms = (int)(strtod(timeout, &endp) * 1000), *endp)))
 		return usage();
 	if (o.timeout_ms <= 0 || o.timeout_ms > MAX_TIMEOUT_MS || npos < 1 ||
-	    (clock_off && parse_i64(clock_off, &o.clock_off_ms) < 0))
+	    (clock_off && parse_i64(clock_off, &o.clock_off_ms) < 0) ||
+	    (hs_off && parse_i64(hs_off, &o.hs_off_ms) < 0))
 		return usage();
 	o.addr = pos[0];
 	const char *cmd = argv[1];

@@ -23,9 +23,10 @@ enum { EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE }; /* expected / not / bad command l
 
 typedef struct {
 	const char *addr, *bind, *key, *peer, *psk, *save, *seed, *hello;
-	int timeout_ms, expect_refused, zero_frame, stall, framed, nscript;
+	int timeout_ms, expect_refused, zero_frame, stall, framed, nscript, answered;
 	long bytes;
 	int64_t clock_off_ms;    /* --clock-offset: added to every wall time we send */
+	int64_t hs_off_ms;       /* --hs-offset: added to message 1's timestamp only */
 	char **script;
 } opts;
 
@@ -35,6 +36,7 @@ typedef struct {
 	int closed;              /* the daemon closed (FIN or RST) */
 	int have_frame;          /* framer holds a frame handed out, pop before next */
 	int64_t clock_off_ms;    /* our clock's lie, in PONGs, receipts and entries */
+	int64_t hs_off_ms;       /* and in message 1's TAI64N */
 	hl_framer fr;
 	hl_noise_cipher tx, rx;
 	uint8_t hs_hash[HL_NOISE_HASHLEN];

@@ -98,12 +98,13 @@ static int expect_receipt(actor *a, uint64_t seq)
 }
 
 enum { OP_SEND, OP_ANNOUNCE, OP_EQUIVOCATE, OP_BAD_SIG, OP_BAD_PREV, OP_BAD_SEQ, OP_BAD_PEERHASH, OP_WRONG_LINE,
-       OP_MAX_FRAME, OP_RECEIPT_HEAD, OP_RECEIPT_FORK, OP_RECEIPT_BEYOND, OP_CLOCK_OFFSET,
+       OP_XLINK_BACK, OP_MAX_FRAME, OP_RECEIPT_HEAD, OP_RECEIPT_FORK, OP_RECEIPT_BEYOND, OP_CLOCK_OFFSET,
        OP_EXPECT_RECEIPT, OP_EXPECT_WANT, OP_EXPECT_CLOSE, OP_PING, OP_IDLE, OP_WAIT_ENTRY, OP_N };
 
 static const struct { const char *name; int nargs; } ops[OP_N] = {
 	{ "send-valid", 1 }, { "announce", 1 }, { "equivocate", 1 }, { "bad-sig", 0 }, { "bad-prev", 0 },
-	{ "bad-seq", 0 }, { "bad-peerhash", 0 }, { "wrong-line", 0 }, { "max-frame", 0 },
+	{ "bad-seq", 0 }, { "bad-peerhash", 0 }, { "wrong-line", 0 }, { "xlink-back", 0 },
+	{ "max-frame", 0 },
 	{ "receipt-head", 0 }, { "receipt-fork", 0 }, { "receipt-beyond", 0 }, { "clock-offset", 1 },
 	{ "expect-receipt", 1 },
 	{ "expect-want", 1 }, { "expect-close", 0 }, { "ping", 0 }, { "idle", 1 }, { "wait-entry", 0 },
@@ -319,6 +320,10 @@ static int act_step(actor *a, int op, const char *arg)
 		randombytes_buf(e.peer_hash, 32); /* not the station's entry at that seq */
 	} else if (op == OP_WRONG_LINE) {
 		randombytes_buf(e.line_id, 32);
+	} else if (op == OP_XLINK_BACK) {
+		/* "I have stored none of yours": less than our entries so far said. */
+		e.peer_seq = 0;
+		memset(e.peer_hash, 0, 32);
 	}
 	if (send_entry(a, &e, op == OP_BAD_SIG, hash) < 0)
 		return -1;

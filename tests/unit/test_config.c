@@ -283,6 +283,7 @@ static void test_h6_keys(void **state)
 	assert_int_equal(c->api_idle_timeout_ms, 60000);
 	assert_int_equal(c->peers[0].quota_entries, 10000);
 	assert_int_equal(c->peers[0].quota_bytes, 256u << 20);
+	assert_int_equal(c->peers[0].quota_attach_bytes, 1u << 30);
 	assert_int_equal(c->peers[0].quota_window_ms, 86400000);
 
 	write_conf(path, H6_ST "PassphraseFile = secrets/pass\nApiIdleTimeout = 5s\n"
@@ -302,9 +303,10 @@ static void test_h6_keys(void **state)
 	assert_int_equal(c->peers[1].quota_entries, 1000000000);
 	assert_int_equal(c->peers[1].quota_window_ms, 86400000);
 
-	write_conf(path, H6_ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 3M\n");
+	write_conf(path, H6_ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 3M\nQuotaAttachmentBytes = 64K\n");
 	assert_int_equal(hl_config_load(path, c, err, sizeof err), 0);
 	assert_int_equal(c->peers[0].quota_bytes, 3u << 20);
+	assert_int_equal(c->peers[0].quota_attach_bytes, 65536);
 	free(c);
 }
 
@@ -419,6 +421,9 @@ static const struct bad bads[] = {
 	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaEntries = 0\n", 7, "QuotaEntries" },
 	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaEntries = many\n", 7, "QuotaEntries" },
 	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 1000\n", 7, "QuotaBytes" }, /* < 64K */
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaAttachmentBytes = 1000\n", 7, "QuotaAttachmentBytes" },
+	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaAttachmentBytes = 2T\n", 7, "QuotaAttachmentBytes" },
+	{ ST "QuotaAttachmentBytes = 1G\n", 5, "QuotaAttachmentBytes" }, /* a [Peer] key */
 	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 2T\n", 7, "QuotaBytes" },
 	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = 10Q\n", 7, "QuotaBytes" },
 	{ ST "[Peer x]\nPublicKey = @PK1@\nQuotaBytes = M\n", 7, "QuotaBytes" },

@@ -133,6 +133,29 @@ static void test_events_order_and_filter(void **state)
 	assert_int_equal(s.n, 2);
 }
 
+/* The newest time the record holds, of a line's events or the station's:
+ * what the local clock-step check compares our clock with. */
+static void test_events_newest(void **state)
+{
+	fixture *f = *state;
+	uint64_t ms = 1;
+
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(hl_events_record(f->st, NULL, 5000, HL_EV_START, -1, 0, NULL), 0);
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 5000);
+	assert_int_equal(hl_events_record(f->st, f->line, 9000, HL_EV_RTT, 0, 3, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, f->line, 7000, HL_EV_LINE_UP, 0, 0, NULL), 0);
+	assert_int_equal(hl_events_record(f->st, f->other, 99000, HL_EV_LINE_UP, 0, 0, NULL), 0);
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 9000);
+	assert_int_equal(hl_events_record(f->st, NULL, 12000, HL_EV_STOP, -1, 0, NULL), 0);
+	assert_int_equal(hl_store_events_newest(f->st, f->line, &ms), 0);
+	assert_int_equal(ms, 12000);
+	assert_int_equal(hl_store_events_newest(f->st, NULL, &ms), HL_ERR_INVAL);
+}
+
 static int nested(void *ctx, const hl_store_event *ev)
 {
 	fixture *f = ctx;
@@ -255,7 +278,7 @@ static void test_migration_from_1(void **state)
 
 	/* make it a version 1 file: no event or alarm tables */
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE events; DROP TABLE alarms;"
 				      "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
@@ -271,16 +294,16 @@ static void test_migration_from_1(void **state)
 	f->st = NULL;
 
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
 				 " ('events_line_time', 'alarms_open', 'alarms_line_time')"), 3);
 	/* a newer version is still refused */
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=5", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=6", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), HL_ERR_STORE);
 	assert_non_null(strstr(err, "newer"));
 	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=4", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=5", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), 0);
 }
@@ -365,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_order_and_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alarm_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_1, setup, teardown),
 	};

@@ -82,6 +82,8 @@ static const char EXPECTED[] =
 	"hotline_alarms_open{peer=\"moscow\",kind=\"unacknowledged\"} 0\n"
 	"hotline_alarms_open{peer=\"moscow\",kind=\"checkin-missed\"} 0\n"
 	"hotline_alarms_open{peer=\"moscow\",kind=\"attachment\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"clock-step\"} 0\n"
+	"hotline_alarms_open{peer=\"moscow\",kind=\"local-clock-step\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"line-down\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"path-down\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"test-missed\"} 0\n"
@@ -93,7 +95,9 @@ static const char EXPECTED[] =
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"ack-overdue\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"unacknowledged\"} 0\n"
 	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"checkin-missed\"} 0\n"
-	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"attachment\"} 0\n";
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"attachment\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"clock-step\"} 0\n"
+	"hotline_alarms_open{peer=\"we\\\"ird\\\\na\\nme\",kind=\"local-clock-step\"} 0\n";
 
 typedef struct {
 	char dir[256];

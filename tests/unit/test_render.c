@@ -138,4 +138,14 @@ static void ack_cases(void)
 	render_has("an ACK's reference",
 		   "{\"author\":\"moscow\",\"own\":false,\"seq\":6,\"kind\":\"ACK\",\"precedence\":\"flash\","
 		   "\"text\":\"\",\"refs\":[\"washington#1@moscow\"]}", "    acknowledges: washington#1@moscow\n");
+	/* A draft queued before the record was confirmed: no seq, named by number. */
+	render_has("a queued draft",
+		   "{\"author\":\"washington\",\"own\":true,\"queued\":true,\"draft\":7,\"seq\":null,\"id\":null,"
+		   "\"kind\":\"MESSAGE\",\"precedence\":\"flash\",\"time_ms\":0,\"text\":\"x\"}",
+		   "1970-01-01 00:00:00.000Z  washington draft 7  FLASH  -  -  [QUEUED, NOT YET SIGNED]\n");
+	render_has("a peer's entry with our ACK queued",
+		   "{\"author\":\"moscow\",\"own\":false,\"seq\":3,\"kind\":\"MESSAGE\",\"precedence\":\"flash\","
+		   "\"time_ms\":0,\"stored_ms\":5,\"text\":\"x\",\"ack\":{\"state\":\"waiting\",\"remaining_ms\":130000,"
+		   "\"queued_ack\":{\"draft\":8,\"by\":\"smith\\u001b\"}}}",
+		   "[ACK DUE in 2m10s, our ACK queued by smith? (draft 8), not yet signed]");
 }

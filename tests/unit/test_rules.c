@@ -1,6 +1,6 @@
 /* test_rules.c — the receiving rules (src/rules.c) against a small in-memory
- * transcript: chain, author, line, signature, gap, prev, cross-link,
- * resend and equivocation. */
+ * transcript: chain, author, line, signature, gap, prev, cross-link (exact,
+ * never backwards), resend and equivocation. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +24,7 @@ struct fx {
 	uint8_t own[MAXN + 1][HL_HASH_LEN];
 	uint64_t own_n;
 	uint8_t theirs[MAXN + 1][HL_HASH_LEN];
+	uint64_t theirs_link[MAXN + 1]; /* peer_seq (cross-link) of each stored entry */
 	uint64_t theirs_n;
 	int lose_peer_hashes; /* simulate a store missing an entry it should hold */
 	hl_rules_view v;
@@ -66,6 +67,7 @@ static void refresh_view(struct fx *f)
 	f->v.peer_author = f->peer->pub.ed;
 	f->v.peer_head_seq = f->theirs_n;
 	f->v.peer_head_hash = f->theirs_n ? f->theirs[f->theirs_n] : NULL;
+	f->v.peer_head_link = f->theirs_n ? f->theirs_link[f->theirs_n] : 0;
 	f->v.peer_hash_at = peer_hash_at;
 	f->v.own_hash_at = own_hash_at;
 	f->v.ctx = f;
@@ -108,10 +110,15 @@ static void draft(const struct fx *f, hl_entry *e, uint64_t seq, const char *tex
 	memcpy(e->line_id, f->line, HL_HASH_LEN);
 	memcpy(e->author, f->peer->pub.ed, 32);
 	e->seq = seq;
-	if (seq > 1 && seq - 1 <= f->theirs_n)
+	if (seq > 1 && seq - 1 <= f->theirs_n) {
 		memcpy(e->prev, f->theirs[seq - 1], HL_HASH_LEN);
-	else if (seq > 1)
+		/* By default it has stored nothing new of ours since its last. */
+		e->peer_seq = f->theirs_link[seq - 1];
+		if (e->peer_seq)
+			memcpy(e->peer_hash, f->own[e->peer_seq], HL_HASH_LEN);
+	} else if (seq > 1) {
 		memset(e->prev, 0x99, HL_HASH_LEN);
+	}
 	e->time_ms = 1795000000000ull + seq;
 	strcpy(e->operator_name, "ivanov");
 	strcpy(e->lang, "ru");
@@ -147,10 +154,11 @@ static int receive(struct fx *f, hl_entry *e, uint8_t hash[HL_HASH_LEN])
 	return receive_as(f, f->peer, e, hash, 0);
 }
 
-static void store(struct fx *f, const uint8_t hash[HL_HASH_LEN])
+static void store(struct fx *f, const uint8_t hash[HL_HASH_LEN], uint64_t link)
 {
 	assert_true(f->theirs_n < MAXN);
 	memcpy(f->theirs[++f->theirs_n], hash, HL_HASH_LEN);
+	f->theirs_link[f->theirs_n] = link;
 	refresh_view(f);
 }
 
@@ -167,7 +175,7 @@ static void accept_chain(struct fx *f, uint64_t n)
 			memcpy(e.peer_hash, f->own[s - 1], HL_HASH_LEN);
 		}
 		assert_int_equal(receive(f, &e, h), HL_RULES_ACCEPT);
-		store(f, h);
+		store(f, h, e.peer_seq);
 	}
 }
 
@@ -274,6 +282,36 @@ static void test_unknown_peer_hash(void **state)
 	assert_int_equal(receive(f, &e, h), HL_RULES_ACCEPT);
 }
 
+/* A cross-link says "I had stored your entries up to here": the author's
+ * next entry cannot have stored fewer. A validly signed one that goes back
+ * would let the peer's own chain "un-receive" what it had (PROTOCOL §4). */
+static void test_xlink_backwards(void **state)
+{
+	struct fx *f = *state;
+	hl_entry e;
+	uint8_t h[HL_HASH_LEN];
+
+	accept_chain(f, 3); /* its seq 3 cross-links our seq 2 */
+	/* Names our seq 1, with its right hash: an entry we hold, but older. */
+	draft(f, &e, 4, "fourth");
+	e.peer_seq = 1;
+	memcpy(e.peer_hash, f->own[1], HL_HASH_LEN);
+	assert_int_equal(receive(f, &e, h), HL_ERR_XLINK_BACK);
+	/* Names none of ours at all. */
+	draft(f, &e, 4, "fourth");
+	e.peer_seq = 0;
+	memset(e.peer_hash, 0, HL_HASH_LEN);
+	assert_int_equal(receive(f, &e, h), HL_ERR_XLINK_BACK);
+	/* The same as before is no step back (nothing new of ours stored). */
+	draft(f, &e, 4, "fourth");
+	assert_true(e.peer_seq == 2);
+	assert_int_equal(receive(f, &e, h), HL_RULES_ACCEPT);
+	store(f, h, 2);
+	/* A resend of an earlier entry is still a resend, whatever it names. */
+	draft(f, &e, 1, "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb5\xd0\xbc");
+	assert_int_equal(receive(f, &e, h), HL_RULES_RESEND);
+}
+
 static void test_resend(void **state)
 {
 	struct fx *f = *state;
@@ -364,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup(test_gap, reset),
 		cmocka_unit_test_setup(test_wrong_prev, reset),
 		cmocka_unit_test_setup(test_unknown_peer_hash, reset),
+		cmocka_unit_test_setup(test_xlink_backwards, reset),
 		cmocka_unit_test_setup(test_resend, reset),
 		cmocka_unit_test_setup(test_equivocation, reset),
 		cmocka_unit_test_setup(test_view_errors, reset),

@@ -134,7 +134,7 @@ static void test_open_wal_mode_0600(void **state)
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
 	sqlite3_finalize(s);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM entries"), 1);
 	/* Schema 3: entries are indexed by (line, author, seq) only; a
 	 * per-entry random index page on hash was a third of the write cost. */
@@ -435,35 +435,53 @@ static void test_stopped(void **state)
 	assert_string_equal(buf, "");
 }
 
-static void test_tai64n(void **state)
+typedef int (*tai_get)(hl_store *, const uint8_t *, uint8_t *);
+typedef int (*tai_set)(hl_store *, const uint8_t *, const uint8_t *);
+
+/* A stored newest timestamp: zeros at first, kept across a reopen, never
+ * stepping back, per peer. */
+static void check_tai_row(fixture *f, tai_get get, tai_set set, uint8_t newest[12])
 {
-	fixture *f = *state;
-	uint8_t ts[12], t1[12], t0[12], t2[12], zero[12] = { 0 };
+	uint8_t ts[12], t1[12], t0[12], zero[12] = { 0 };
 
 	memset(ts, 0xee, sizeof ts);
-	assert_int_equal(hl_store_get_tai64n(f->st, f->bob, ts), 0);
+	assert_int_equal(get(f->st, f->bob, ts), 0);
 	assert_memory_equal(ts, zero, 12);
-
 	memset(t1, 0, 12);
 	t1[0] = 0x40;
 	t1[7] = 0x10;
 	memcpy(t0, t1, 12);
 	t0[7] = 0x0f;
-	memcpy(t2, t1, 12);
-	t2[11] = 0x01;
-	assert_int_equal(hl_store_set_tai64n(f->st, f->bob, t1), 0);
+	memcpy(newest, t1, 12);
+	newest[11] = 0x01;
+	assert_int_equal(set(f->st, f->bob, t1), 0);
 	reopen(f);
-	assert_int_equal(hl_store_get_tai64n(f->st, f->bob, ts), 0);
+	assert_int_equal(get(f->st, f->bob, ts), 0);
 	assert_memory_equal(ts, t1, 12);
 	/* an older timestamp never replaces a newer one */
-	assert_int_equal(hl_store_set_tai64n(f->st, f->bob, t0), 0);
-	assert_int_equal(hl_store_get_tai64n(f->st, f->bob, ts), 0);
+	assert_int_equal(set(f->st, f->bob, t0), 0);
+	assert_int_equal(get(f->st, f->bob, ts), 0);
 	assert_memory_equal(ts, t1, 12);
-	assert_int_equal(hl_store_set_tai64n(f->st, f->bob, t2), 0);
-	assert_int_equal(hl_store_get_tai64n(f->st, f->bob, ts), 0);
-	assert_memory_equal(ts, t2, 12);
-	assert_int_equal(hl_store_get_tai64n(f->st, f->alice, ts), 0);
+	assert_int_equal(set(f->st, f->bob, newest), 0);
+	assert_int_equal(get(f->st, f->bob, ts), 0);
+	assert_memory_equal(ts, newest, 12);
+	assert_int_equal(get(f->st, f->alice, ts), 0);
 	assert_memory_equal(ts, zero, 12);
+}
+
+/* The newest handshake timestamp and the newest inside the window (schema
+ * 5): two rows kept the same way, neither touching the other. */
+static void test_tai64n(void **state)
+{
+	fixture *f = *state;
+	uint8_t a[12], b[12], ts[12];
+
+	check_tai_row(f, hl_store_get_tai64n, hl_store_set_tai64n, a);
+	check_tai_row(f, hl_store_get_tai64n_window, hl_store_set_tai64n_window, b);
+	b[0] = 0x41;
+	assert_int_equal(hl_store_set_tai64n_window(f->st, f->bob, b), 0);
+	assert_int_equal(hl_store_get_tai64n(f->st, f->bob, ts), 0);
+	assert_memory_equal(ts, a, 12);
 }
 
 static void test_tx_rollback(void **state)
@@ -653,14 +671,17 @@ static void test_reopen_version_check(void **state)
 	/* the refused file was not touched */
 	db = raw_open(f->path);
 	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 99);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE handshake_window; PRAGMA user_version=1", NULL,
+				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(open_store(f), 0);
-	/* Migrated from 1 to 4; what it held is still there, and 4's tables exist. */
+	/* Migrated from 1 to 5; what it held is still there, and 4's and 5's
+	 * tables exist. */
 	db = raw_open(f->path);
-	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(tu_sql_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(tu_sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
-				 " ('watch', 'checkins', 'blobs', 'blob_chunks', 'translations')"), 5);
+				 " ('watch', 'checkins', 'blobs', 'blob_chunks', 'translations',"
+				 " 'outbox', 'handshake_window')"), 7);
 	sqlite3_close(db);
 	assert_int_equal(hl_store_count(f->st, f->line, f->alice, &n), 0);
 	assert_int_equal(n, 1);

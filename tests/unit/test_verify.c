@@ -1,6 +1,7 @@
 /* test_verify.c — the transcript verifier (src/verify.c) against a
  * programmatic tamper matrix: every field of every entry, deletions, swaps,
- * truncations, foreign signatures, bad receipts, header and trailer damage;
+ * truncations, foreign signatures, forks, backward cross-links, bad
+ * receipts, header and trailer damage;
  * ranges, proofs and the comparison of two exports. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,9 +55,11 @@ static hl_identity *ident(uint8_t b)
 	return id;
 }
 
-static void gen_world(world *w, int alter_side, uint64_t alter_seq)
+/* back_step >= 0: the entry at that step cross-links one entry fewer of the
+ * other side than its author's previous entry did, validly signed. */
+static void gen_world_back(world *w, int alter_side, uint64_t alter_seq, int back_step)
 {
-	uint64_t last[2] = { 0, 0 }, known[2] = { 0, 0 };
+	uint64_t last[2] = { 0, 0 }, known[2] = { 0, 0 }, linked[2] = { 0, 0 };
 	int idx_of[2][NSTEPS + 1];
 	char body[160];
 
@@ -82,9 +85,9 @@ static void gen_world(world *w, int alter_side, uint64_t alter_seq)
 		e.seq = last[s] + 1;
 		if (last[s])
 			memcpy(e.prev, w->e[idx_of[s][last[s]]].hash, 32);
-		e.peer_seq = known[s];
-		if (known[s])
-			memcpy(e.peer_hash, w->e[idx_of[o][known[s]]].hash, 32);
+		e.peer_seq = t == back_step ? linked[s] - 1 : known[s];
+		if (e.peer_seq)
+			memcpy(e.peer_hash, w->e[idx_of[o][e.peer_seq]].hash, 32);
 		if (e.kind == HL_KIND_ACK) {
 			e.nrefs = 1;
 			memcpy(e.refs[0], e.peer_hash, 32);
@@ -105,9 +108,15 @@ static void gen_world(world *w, int alter_side, uint64_t alter_seq)
 		g->seq = e.seq;
 		g->peer_seq = e.peer_seq;
 		last[s] = e.seq;
+		linked[s] = e.peer_seq;
 		idx_of[s][e.seq] = t;
 	}
 	w->n = NSTEPS;
+}
+
+static void gen_world(world *w, int alter_side, uint64_t alter_seq)
+{
+	gen_world_back(w, alter_side, alter_seq, -1);
 }
 
 static void free_world(world *w)
@@ -659,6 +668,66 @@ static void test_forked_entries(void **state)
 	free_world(&w2);
 }
 
+/* Validly signed by its author, every hash right, but a cross-link that
+ * names fewer of the other station's entries than the author's previous
+ * entry did: a history that "un-receives" what it had stored. */
+static void test_xlink_backwards(void **state)
+{
+	world *w = *state, w2;
+	hl_verify_report rep;
+	bopts o;
+	tfile f;
+	int tb = -1, tp = -1;
+
+	/* An entry whose author's previous one cross-linked seq 2 or more. */
+	for (int t = 13; t < w->n && tb < 0; t++) {
+		for (int p = t - 1; p >= 0; p--) {
+			if (w->e[p].side != w->e[t].side)
+				continue;
+			if (w->e[p].peer_seq >= 2) {
+				tb = t;
+				tp = p;
+			}
+			break;
+		}
+	}
+	assert_true(tb > 0);
+	gen_world_back(&w2, -1, 0, tb);
+	assert_true(w2.e[tb].peer_seq + 1 == w->e[tp].peer_seq);
+	full_opts(&o);
+	build(&w2, &o, &f);
+	check(f.b.p, f.b.len, &rep);
+	expect(&rep, HL_VR_XLINK_BACK, f.r[tb].off, "backward cross-link");
+	assert_int_equal(rep.fail_side, w->e[tb].side);
+	assert_true(rep.fail_seq == w->e[tb].seq);
+	assert_memory_equal(rep.fail_hash, w2.e[tb].hash, 32);
+	assert_non_null(strstr(rep.msg, "never go back"));
+	assert_string_equal(hl_verify_rule_name(rep.rule), "cross-link-backwards");
+	hl_buf_free(&f.b);
+	/* As moscow exports it. */
+	o.exporter = 1;
+	build(&w2, &o, &f);
+	check(f.b.p, f.b.len, &rep);
+	expect(&rep, HL_VR_XLINK_BACK, f.r[tb].off, "backward cross-link, other exporter");
+	hl_buf_free(&f.b);
+	/* A range that starts at it: the anchor's cross-link is the previous. */
+	full_opts(&o);
+	o.kind = HL_HLT_RANGE;
+	o.lo = tb;
+	build(&w2, &o, &f);
+	check(f.b.p, f.b.len, &rep);
+	assert_int_equal(rep.rule, HL_VR_XLINK_BACK);
+	assert_true(rep.fail_seq == w->e[tb].seq);
+	hl_buf_free(&f.b);
+	/* ...and one that starts just after it is valid: each link is checked
+	 * against the one before it, and what follows goes forward again. */
+	o.lo = tb + 1;
+	build(&w2, &o, &f);
+	assert_true(verify_into(f.b.p, f.b.len, NULL, &rep, NULL));
+	hl_buf_free(&f.b);
+	free_world(&w2);
+}
+
 static void test_receipts(void **state)
 {
 	world *w = *state;
@@ -987,6 +1056,7 @@ int main(void)
 		cmocka_unit_test(test_truncate),
 		cmocka_unit_test(test_foreign_signatures),
 		cmocka_unit_test(test_forked_entries),
+		cmocka_unit_test(test_xlink_backwards),
 		cmocka_unit_test(test_receipts),
 		cmocka_unit_test(test_header_and_trailer),
 		cmocka_unit_test(test_range),

@@ -403,7 +403,7 @@ static void api_requests(void)
 
 /* fuzz_rules input: the receiver's view, then the entry (see fuzz_rules.c). */
 static void rules_case(const char *name, const uint8_t line[HL_HASH_LEN], const uint8_t author[32],
-		       uint64_t head, const uint8_t (*peer)[HL_HASH_LEN], unsigned n_peer,
+		       uint64_t head, uint64_t head_link, const uint8_t (*peer)[HL_HASH_LEN], unsigned n_peer,
 		       const uint8_t (*own)[HL_HASH_LEN], unsigned n_own, const uint8_t *enc,
 		       size_t len)
 {
@@ -411,7 +411,8 @@ static void rules_case(const char *name, const uint8_t line[HL_HASH_LEN], const 
 
 	hl_buf_init(&b, 2 * HL_MAX_ENTRY);
 	if (hl_buf_put(&b, line, HL_HASH_LEN) != 0 || hl_buf_put(&b, author, 32) != 0 ||
-	    hl_buf_put_u64(&b, head) != 0 || hl_buf_put_u8(&b, (uint8_t)(head ? n_peer - 1 : 0)) != 0 ||
+	    hl_buf_put_u64(&b, head) != 0 || hl_buf_put_u64(&b, head_link) != 0 ||
+	    hl_buf_put_u8(&b, (uint8_t)(head ? n_peer - 1 : 0)) != 0 ||
 	    hl_buf_put_u8(&b, (uint8_t)n_own) != 0 ||
 	    (n_peer && hl_buf_put(&b, peer, (size_t)n_peer * HL_HASH_LEN) != 0) ||
 	    (n_own && hl_buf_put(&b, own, (size_t)n_own * HL_HASH_LEN) != 0) ||
@@ -432,18 +433,20 @@ static void rules_cases(uint8_t blobs[4][HL_MAX_ENTRY], const size_t lens[4],
 	for (int i = 0; i < 3; i++)
 		hl_entry_hash(blobs[i], lens[i], h[i]);
 	memset(x, 0x5a, sizeof x);
-	rules_case("accept_a1", line, a, 0, NULL, 0, NULL, 0, blobs[0], lens[0]);
-	rules_case("accept_b1", line, b, 0, NULL, 0, &h[0], 1, blobs[1], lens[1]);
-	rules_case("accept_b2", line, b, 1, &h[1], 1, &h[0], 1, blobs[2], lens[2]);
-	rules_case("resend_b1", line, b, 2, &h[1], 2, &h[0], 1, blobs[1], lens[1]);
+	rules_case("accept_a1", line, a, 0, 0, NULL, 0, NULL, 0, blobs[0], lens[0]);
+	rules_case("accept_b1", line, b, 0, 0, NULL, 0, &h[0], 1, blobs[1], lens[1]);
+	rules_case("accept_b2", line, b, 1, 1, &h[1], 1, &h[0], 1, blobs[2], lens[2]);
+	rules_case("resend_b1", line, b, 2, 1, &h[1], 2, &h[0], 1, blobs[1], lens[1]);
 	memcpy(x[0], h[1], HL_HASH_LEN);
-	rules_case("equivocation_b2", line, b, 2, x, 2, &h[0], 1, blobs[2], lens[2]);
+	rules_case("equivocation_b2", line, b, 2, 1, x, 2, &h[0], 1, blobs[2], lens[2]);
 	memset(x, 0x5a, sizeof x);
-	rules_case("gap_b2", line, b, 0, NULL, 0, &h[0], 1, blobs[2], lens[2]);
-	rules_case("peerhash_b1", line, b, 0, NULL, 0, NULL, 0, blobs[1], lens[1]);
-	rules_case("prev_b2", line, b, 1, x, 1, &h[0], 1, blobs[2], lens[2]);
-	rules_case("author_b1", line, a, 0, NULL, 0, &h[0], 1, blobs[1], lens[1]);
-	rules_case("store_b1", line, b, 5, x, 3, &h[0], 1, blobs[1], lens[1]);
+	rules_case("gap_b2", line, b, 0, 0, NULL, 0, &h[0], 1, blobs[2], lens[2]);
+	rules_case("peerhash_b1", line, b, 0, 0, NULL, 0, NULL, 0, blobs[1], lens[1]);
+	rules_case("prev_b2", line, b, 1, 1, x, 1, &h[0], 1, blobs[2], lens[2]);
+	rules_case("author_b1", line, a, 0, 0, NULL, 0, &h[0], 1, blobs[1], lens[1]);
+	/* B's seq 1 said it had stored A up to 2; its seq 2 names only A 1. */
+	rules_case("xlink_back_b2", line, b, 1, 2, &h[1], 1, &h[0], 1, blobs[2], lens[2]);
+	rules_case("store_b1", line, b, 5, 0, x, 3, &h[0], 1, blobs[1], lens[1]);
 }
 
 int main(int argc, char **argv)
