@@ -102,7 +102,8 @@ $(SQLFAULT): tests/tools/sqlfault.c
 	$(call msg,CC,$<)$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -shared \
 		$(shell $(PKG_CONFIG) --cflags sqlite3) -o $@ $< -ldl
 
-tests: all $(UNIT_BINS) $(TOOL_BINS) $(SQLFAULT)
+# storefill: api_jam.sh fills its store with it.
+tests: all $(UNIT_BINS) $(TOOL_BINS) $(SQLFAULT) $(BUILD)/bench/tools/storefill
 
 # Runs every test: unit, Noise vectors, integration against real daemons.
 check: tests
