@@ -104,7 +104,8 @@ $(SQLFAULT): tests/tools/sqlfault.c
 	$(call msg,CC,$<)$(CC) -std=c11 -O2 -g -Wall -Wextra -Werror -fPIC -shared \
 		$(shell $(PKG_CONFIG) --cflags sqlite3) -o $@ $< -ldl
 
-tests: all $(UNIT_BINS) $(TOOL_BINS) $(SQLFAULT)
+# storefill: api_jam.sh fills its store with it.
+tests: all $(UNIT_BINS) $(TOOL_BINS) $(SQLFAULT) $(BUILD)/bench/tools/storefill
 
 # The layering rule of src/ (src/LAYERS, docs/ARCHITECTURE.md) on what
 # the compiler saw: every hl_ symbol and #include across folders.

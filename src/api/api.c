@@ -2,9 +2,11 @@
  * JSON (docs/API.md). The caller's uid (SO_PEERCRED) names the operator.
  * Replies keep request order: sends pipeline (up to HL_API_MAX_INFLIGHT wait
  * for their commit, which completes them in order); any other request waits
- * until they are answered. A client that sends no complete request for
- * ApiIdleTimeout is closed. */
-#include "api.h"
+ * until they are answered, and none is read while the client has more than
+ * HL_API_OUT_MAX of replies unread (api_out.c). A client that sends no
+ * complete request, or takes nothing of its replies, for ApiIdleTimeout is
+ * closed. */
+#include "api_int.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -16,71 +18,29 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "api_events.h"
 #include "api_json.h"
-#include "api_request.h"
 #include "api/blob_api.h"
 #include "station/blob.h"
 #include "station/export.h"
 #include "station/linktest.h"
 #include "station/station.h"
-#include "station/report.h"
 #include "util/err.h"
+#include "listing.h"
 #include "util/log.h"
 #include "station/notes.h"
+#include "station/report.h"
 #include "util/text.h"
 #include "station/watch.h"
 
-typedef struct api_client {
-	hl_api *api;
-	uv_pipe_t pipe;
-	uv_timer_t idle;  /* no complete request for ApiIdleTimeout: closed */
-	int handles;      /* pipe and timer not yet closed */
-	uint64_t last_ms; /* loop time of the last complete request or reply */
-	hl_buf in;
-	hl_buf out;       /* replies not yet handed to the socket (flush_out) */
-	char operator_name[HL_MAX_OPERATOR + 1];
-	int busy;      /* a link test or an export holds the connection */
-	unsigned inflight; /* sends waiting for their commit, answered in order */
-	int reading;   /* the pipe is being read (stopped while a line waits) */
-	int closed;    /* handle closed or closing */
-	int freed_handle;
-	int subscribed; /* the connection carries events only (api_events.c) */
-	int overflowed; /* a subscriber sent the overflow event: nothing more */
-	hl_export *exp;  /* an export streaming to this client */
-	struct api_client *next;
-} api_client;
-
-struct hl_api {
-	hl_core *d;
-	uv_pipe_t server;
-	api_client *clients;
-	unsigned n_clients;
-	unsigned n_subscribed;
-	hl_api_events *events;
-	int stopped;
-};
-
-typedef struct {
-	api_client *c;
-	char peer[HL_MAX_NAME + 1];
-	uint64_t seq;
-	uint8_t hash[32];
-	int64_t draft;   /* queued unsigned (hl_line_write): its number, seq 0 */
-	char acked[2 * HL_MAX_NAME + 32]; /* an ack's reply names what it acknowledged */
-	char error[400]; /* refused at once, answered in turn behind earlier sends */
-} pending_send;
-
-static void process(api_client *c);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
-static void maybe_free(api_client *c)
+void hl_api_maybe_free(hl_api_client *c)
 {
 	if (!c->freed_handle || c->busy || c->inflight)
 		return;
 	hl_api *api = c->api;
-	for (api_client **pp = &api->clients; *pp; pp = &(*pp)->next) {
+	for (hl_api_client **pp = &api->clients; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			break;
@@ -89,7 +49,7 @@ static void maybe_free(api_client *c)
 	api->n_clients--;
 	if (c->subscribed)
 		api->n_subscribed--;
-	hl_export_free(c->exp);
+	hl_api_producer_end(c);
 	hl_buf_free(&c->in);
 	hl_buf_free(&c->out);
 	free(c);
@@ -97,520 +57,99 @@ static void maybe_free(api_client *c)
 
 static void on_client_close(uv_handle_t *h)
 {
-	api_client *c = h->data;
+	hl_api_client *c = h->data;
 	if (--c->handles > 0)
 		return;
 	c->freed_handle = 1;
-	maybe_free(c);
+	hl_api_maybe_free(c);
 }
 
-static void flush_out(api_client *c);
-
-static void client_close(api_client *c)
+void hl_api_close(hl_api_client *c)
 {
 	if (c->closed)
 		return;
-	flush_out(c); /* a last error reply goes out before the close */
+	hl_api_flush_out(c); /* a last error reply goes out before the close */
 	c->closed = 1;
+	hl_api_producer_end(c); /* its listing's place goes to the next */
 	uv_close((uv_handle_t *)&c->pipe, on_client_close);
 	uv_close((uv_handle_t *)&c->idle, on_client_close);
 }
 
-static void on_written(uv_write_t *req, int status)
-{
-	(void)status;
-	free(req);
-}
-
-/* Hands buf to the socket with one write of its own copy. */
-static void write_copy(api_client *c, const void *buf, size_t n)
-{
-	uv_write_t *req = malloc(sizeof *req + n);
-	if (!req) {
-		client_close(c);
-		return;
-	}
-	memcpy(req + 1, buf, n);
-	uv_buf_t b = uv_buf_init((char *)(req + 1), (unsigned)n);
-	if (uv_write(req, (uv_stream_t *)&c->pipe, &b, 1, on_written) != 0) {
-		free(req);
-		client_close(c);
-	}
-}
-
-/* Replies gather in c->out and go out in one write per loop turn (after
- * the commit that answers a batch of pipelined sends, or after a read's
- * requests): a write per reply was a system call per message. */
-static void flush_out(api_client *c)
-{
-	if (c->closed || c->out.len == 0)
-		return;
-	size_t n = c->out.len;
-	c->out.len = 0;
-	write_copy(c, c->out.p, n);
-}
-
-#define OUT_BATCH (64u * 1024u)
-
-/* line: one complete reply, newline included. */
-static void reply_raw(api_client *c, const char *line, size_t n)
-{
-	if (c->closed)
-		return;
-	c->last_ms = uv_now(&c->api->d->loop);
-	if (n > OUT_BATCH || hl_buf_put(&c->out, line, n) < 0) {
-		flush_out(c);
-		write_copy(c, line, n);
-	} else if (c->out.len >= OUT_BATCH) {
-		flush_out(c);
-	}
-}
-
-static void reply(api_client *c, json_t *obj)
-{
-	if (c->closed) {
-		json_decref(obj);
-		return;
-	}
-	c->last_ms = uv_now(&c->api->d->loop);
-	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
-	json_decref(obj);
-	if (!s) {
-		client_close(c);
-		return;
-	}
-	size_t n = strlen(s);
-	s[n] = '\n'; /* over the NUL: the length is known */
-	reply_raw(c, s, n + 1); /* a large one (a log, an inbox) goes on its own, in order */
-	free(s);
-}
-
-/* The observer's end of turn: the replies gathered during this loop turn
- * are written (one write per client). */
-static void api_flush(void *ctx)
-{
-	hl_api *api = ctx;
-	for (api_client *c = api->clients; c; c = c->next)
-		flush_out(c);
-}
-
-static void reply_error(api_client *c, const char *msg)
-{
-	reply(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
-}
-
 /* A client that connects and says nothing, or half a line and stalls, must
- * not hold one of the HL_MAX_API_CLIENTS places for ever. One waiting for
- * our answer (a send's commit, a link test, an export) is not idle; the
- * clock restarts at each complete request and each reply. */
+ * not hold one of the HL_MAX_API_CLIENTS places for ever; nor one that
+ * leaves its replies unread. One waiting for our answer (a send's commit, a
+ * link test, a listing's place, an answer being produced) is not idle; the
+ * clock restarts at each complete request, each reply and each write the
+ * client takes. */
 static void on_idle(uv_timer_t *t)
 {
-	api_client *c = t->data;
+	hl_api_client *c = t->data;
 	uint64_t idle = c->api->d->cfg->api_idle_timeout_ms, now = uv_now(t->loop);
 	if (c->closed)
 		return;
-	int waiting = c->busy || c->inflight || (c->subscribed && !c->overflowed);
+	int producing = c->prod && hl_api_backlog(c) < HL_API_OUT_MAX;
+	int waiting = c->busy || c->inflight || c->slot_wait || producing ||
+		      (c->subscribed && !c->overflowed);
 	if (waiting || now - c->last_ms < idle) {
 		uv_timer_start(&c->idle, on_idle, waiting ? idle : idle - (now - c->last_ms), 0);
 		return;
 	}
+	if (c->prod || c->ending) {
+		/* Mid-answer: a line of ours would corrupt it; it is cut off. */
+		hl_log(HL_LOG_INFO, "API client %s: took nothing of its reply for %llu s; closed",
+		       c->operator_name, (unsigned long long)(idle / 1000u));
+		hl_api_close(c);
+		return;
+	}
 	hl_log(HL_LOG_INFO, "API client %s: no complete request for %llu s; closed", c->operator_name,
 	       (unsigned long long)(idle / 1000u));
-	reply_error(c, "idle timeout: no complete request");
-	client_close(c);
-}
-
-static void send_done(void *arg, int status)
-{
-	pending_send *p = arg;
-	api_client *c = p->c;
-	c->inflight--;
-	if (p->error[0]) {
-		reply_error(c, p->error);
-	} else if (status < 0) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "not stored: %s", hl_strerror(status));
-		reply_error(c, msg);
-	} else {
-		/* The one reply per message in a burst: formatted directly (the
-		 * peer is a configured name, [A-Za-z0-9._-], nothing to escape),
-		 * the same bytes json_dumps gave, at a tenth of the cost. */
-		char id[65], line[96 + 3 * HL_MAX_NAME + 65 + sizeof p->acked];
-		hl_hex(p->hash, 32, id);
-		/* acked is made of names and digits too. */
-		int n = p->draft ?
-			snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"queued\":true,\"draft\":%lld%s%s%s}\n",
-				 p->peer, (long long)p->draft, p->acked[0] ? ",\"acked\":\"" : "",
-				 p->acked, p->acked[0] ? "\"" : "") :
-			snprintf(line, sizeof line, "{\"ok\":true,\"peer\":\"%s\",\"seq\":%llu,\"id\":\"%s\"%s%s%s}\n",
-				 p->peer, (unsigned long long)p->seq, id, p->acked[0] ? ",\"acked\":\"" : "",
-				 p->acked, p->acked[0] ? "\"" : "");
-		if (n > 0 && (size_t)n < sizeof line)
-			reply_raw(c, line, (size_t)n);
-		else
-			client_close(c);
-	}
-	free(p);
-	if (c->freed_handle) {
-		maybe_free(c);
-		return;
-	}
-	process(c);
-}
-
-/* A refusal must not overtake the answers to earlier sends still waiting
- * for their commit, so it queues behind them. */
-static void send_refused(api_client *c, pending_send *ps, const char *msg)
-{
-	if (ps && c->inflight > 0) {
-		snprintf(ps->error, sizeof ps->error, "%s", msg);
-		ps->c = c;
-		if (hl_core_after_commit(c->api->d, send_done, ps) == 0) {
-			c->inflight++;
-			return;
-		}
-	}
-	free(ps);
-	if (c->inflight > 0) {
-		/* Out of memory with answers pending: order cannot be kept. */
-		client_close(c);
-		return;
-	}
-	reply_error(c, msg);
-}
-
-/* Submits an entry for the client; its reply goes after the commit. */
-static void submit(api_client *c, hl_line *l, pending_send *ps, const hl_line_draft *dr,
-		   const char *what)
-{
-	snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
-	ps->c = c;
-	/* The answer is booked before the entry exists: an entry must never
-	 * be stored for a client that was told it was not. */
-	if (hl_core_after_commit(c->api->d, send_done, ps) < 0) {
-		send_refused(c, ps, "send: out of memory; not stored");
-		return;
-	}
-	c->inflight++;
-	int rc = hl_line_write(l, dr, &ps->seq, ps->hash, &ps->draft);
-	if (rc < 0)
-		snprintf(ps->error, sizeof ps->error, "%s: %s%s%s", what,
-			 rc == HL_ERR_STORE ? "not stored: the store failed" : hl_strerror(rc),
-			 l->stopped ? ": " : "", l->stopped ? l->stopped_reason : "");
-}
-
-static void do_send(api_client *c, const hl_api_request *r)
-{
-	hl_core *d = c->api->d;
-	hl_line *l = hl_core_line_by_name(d, r->peer);
-	pending_send *ps = calloc(1, sizeof *ps);
-	if (!ps) {
-		send_refused(c, NULL, "send: out of memory");
-		return;
-	}
-	if (!l) {
-		send_refused(c, ps, "send: no such peer in the configuration");
-		return;
-	}
-	hl_line_draft dr = {
-		.kind = HL_KIND_MESSAGE, .precedence = (uint8_t)r->precedence,
-		.flags = r->exercise ? HL_FLAG_EXERCISE : 0,
-		.operator_name = c->operator_name, .lang = r->lang,
-		.body = (const uint8_t *)r->text, .body_len = r->text_len,
-	};
-	uint8_t *abody = NULL; /* with an attachment: its descriptor, then the text */
-	if (r->attachment) {
-		size_t alen = 0;
-		char msg[400];
-		if (hl_blob_send_body(l, r->attachment, r->text, r->text_len, &abody, &alen, msg,
-				      sizeof msg) < 0) {
-			send_refused(c, ps, msg);
-			return;
-		}
-		dr.flags |= HL_FLAG_ATTACHMENT;
-		dr.body = abody;
-		dr.body_len = alen;
-	}
-	uint8_t refs[1][32];
-	if (r->reply_to) {
-		char why[300], msg[340];
-		if (hl_watch_reply_ref(d, l, r->reply_to, refs[0], why, sizeof why) < 0) {
-			snprintf(msg, sizeof msg, "send: reply_to: %s", why);
-			send_refused(c, ps, msg);
-			return;
-		}
-		dr.refs = (const uint8_t (*)[32])refs;
-		dr.nrefs = 1;
-	}
-	submit(c, l, ps, &dr, "send");
-	free(abody);
-}
-
-/* A notice: the form is checked and encoded by notice.c, then it goes
- * like a message (answered with its id after the commit). */
-static void do_notice(api_client *c, const hl_api_request *r)
-{
-	hl_core *d = c->api->d;
-	hl_line *l = hl_core_line_by_name(d, r->peer);
-	pending_send *ps = calloc(1, sizeof *ps);
-	hl_notice_draft nd;
-	char err[400] = "";
-
-	if (!ps) {
-		send_refused(c, NULL, "notice: out of memory");
-		return;
-	}
-	if (!l) {
-		send_refused(c, ps, "notice: no such peer in the configuration");
-		return;
-	}
-	hl_notice_input in = { r->form, r->form_version, r->kv, r->n_kv, r->reply_to };
-	if (hl_notice_prepare(d, l, &in, &nd, err, sizeof err) < 0) {
-		send_refused(c, ps, err);
-		hl_notice_draft_free(&nd);
-		return;
-	}
-	hl_line_draft dr = {
-		.kind = HL_KIND_NOTICE, .precedence = (uint8_t)r->precedence,
-		.flags = r->exercise ? HL_FLAG_EXERCISE : 0,
-		.operator_name = c->operator_name, .lang = r->lang,
-		.body = nd.body.p, .body_len = nd.body.len,
-		.refs = nd.nrefs ? (const uint8_t(*)[32])nd.ref : NULL, .nrefs = (uint8_t)nd.nrefs,
-	};
-	submit(c, l, ps, &dr, "notice");
-	hl_notice_draft_free(&nd);
-}
-
-typedef struct {
-	api_client *c;
-	json_t *reply;
-} pending_reply;
-
-static void reply_done(void *arg, int status)
-{
-	pending_reply *p = arg;
-	api_client *c = p->c;
-	c->inflight--;
-	if (status < 0) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "not stored: %s", hl_strerror(status));
-		json_decref(p->reply);
-		reply_error(c, msg);
-	} else {
-		reply(c, p->reply);
-	}
-	free(p);
-	if (c->freed_handle) {
-		maybe_free(c);
-		return;
-	}
-	process(c);
-}
-
-/* Translations and certifications are written in the turn's transaction:
- * the reply waits for its commit, like a send's. */
-static void do_note(api_client *c, const hl_api_request *r)
-{
-	hl_core *d = c->api->d;
-	char err[400] = "";
-	json_t *rep = r->cmd == HL_API_TRANSLATE
-			      ? hl_translate(d, c->operator_name, r->entry, r->lang, r->text, r->text_len, err,
-					     sizeof err)
-			      : hl_certify(d, c->operator_name, r->translation_id, err, sizeof err);
-	if (!rep) {
-		reply_error(c, err[0] ? err : "out of memory");
-		return;
-	}
-	pending_reply *p = malloc(sizeof *p);
-	if (!p || hl_core_after_commit(d, reply_done, p) < 0) {
-		free(p);
-		json_decref(rep);
-		/* Stored in the open transaction; its commit is not ours to wait for. */
-		reply_error(c, "out of memory (the change may still be stored)");
-		return;
-	}
-	p->c = c;
-	p->reply = rep;
-	c->inflight++;
-}
-
-/* An ACK is answered after its commit, like a send. */
-static void do_ack(api_client *c, const hl_api_request *r)
-{
-	hl_core *d = c->api->d;
-	hl_line *l = NULL;
-	char why[300], msg[340];
-	pending_send *ps = calloc(1, sizeof *ps);
-
-	if (!ps) {
-		reply_error(c, "ack: out of memory");
-		return;
-	}
-	int rc = hl_watch_ack(d, r->entry, r->note, c->operator_name, &l, &ps->seq, ps->hash,
-			      &ps->draft, ps->acked, sizeof ps->acked, why, sizeof why);
-	if (rc == 0) {
-		snprintf(ps->peer, sizeof ps->peer, "%s", l->peer->name);
-		ps->c = c;
-		rc = hl_core_after_commit(d, send_done, ps);
-		if (rc == 0) {
-			c->inflight++;
-			return;
-		}
-		snprintf(why, sizeof why, "%s", hl_strerror(rc));
-	}
-	snprintf(msg, sizeof msg, "ack: %s", why);
-	free(ps);
-	reply_error(c, msg);
-}
-
-/* Export streams as frames "len u32 | done u64 | bytes" after the JSON
- * header line; a frame of length 0 ends it. The next frame is produced only
- * when the previous one has been written, so memory stays flat. */
-typedef struct {
-	uv_write_t req;
-	api_client *c;
-	uint8_t data[];
-} export_write;
-
-static void export_step(api_client *c);
-
-static void on_export_written(uv_write_t *req, int status)
-{
-	export_write *w = (export_write *)req;
-	api_client *c = w->c;
-	free(w);
-	if (status < 0 || c->closed) {
-		c->busy = 0;
-		client_close(c);
-		maybe_free(c);
-		return;
-	}
-	export_step(c);
-}
-
-static void export_step(api_client *c)
-{
-	if (!c->exp) {
-		/* Finished: the end frame went out; the client reads to EOF. */
-		c->busy = 0;
-		client_close(c);
-		return;
-	}
-	hl_buf out;
-	hl_buf_init(&out, 1024u * 1024u);
-	int rc = hl_export_next(c->exp, &out);
-	uint64_t done = hl_export_done(c->exp);
-	if (rc < 0) {
-		hl_log(HL_LOG_ERR, "export failed: %s", hl_strerror(rc));
-		hl_buf_free(&out);
-		c->busy = 0;
-		client_close(c); /* no end frame: the client reports it incomplete */
-		return;
-	}
-	if (rc == 1) {
-		hl_export_free(c->exp);
-		c->exp = NULL;
-	}
-	size_t n = out.len, total = 12 + n + (rc == 1 ? 12 : 0);
-	export_write *w = malloc(sizeof *w + total);
-	if (!w) {
-		hl_buf_free(&out);
-		c->busy = 0;
-		client_close(c);
-		return;
-	}
-	hl_be32_put(w->data, (uint32_t)n);
-	hl_be64_put(w->data + 4, done);
-	if (n)
-		memcpy(w->data + 12, out.p, n);
-	if (rc == 1) {
-		hl_be32_put(w->data + 12 + n, 0);
-		hl_be64_put(w->data + 16 + n, done);
-	}
-	hl_buf_free(&out);
-	w->c = c;
-	uv_buf_t b = uv_buf_init((char *)w->data, (unsigned)total);
-	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, on_export_written) != 0) {
-		free(w);
-		c->busy = 0;
-		client_close(c);
-	}
-}
-
-static void do_export(api_client *c, const hl_api_request *r)
-{
-	hl_core *d = c->api->d;
-	hl_line *l = hl_core_line_by_name(d, r->peer);
-	if (!l) {
-		reply_error(c, "export: no such peer in the configuration");
-		return;
-	}
-	hl_export_opts o;
-	memset(&o, 0, sizeof o);
-	o.kind = r->export_kind;
-	o.from_seq = r->from_seq;
-	o.to_seq = r->to_seq;
-	o.from_ms = r->from_ms;
-	o.to_ms = r->to_ms;
-	char err[300] = "";
-	if (hl_export_begin(d, l, &o, &c->exp, err, sizeof err) < 0) {
-		char msg[400];
-		snprintf(msg, sizeof msg, "export: %s", err);
-		reply_error(c, msg);
-		return;
-	}
-	reply(c, json_pack("{s:b, s:s, s:I}", "ok", 1, "format", "hlt-frames",
-			   "entries", (json_int_t)hl_export_total(c->exp)));
-	c->busy = 1;
-	uv_read_stop((uv_stream_t *)&c->pipe);
-	c->reading = 0;
-	flush_out(c); /* the header line before the frames */
-	export_step(c);
+	hl_api_reply_error(c, "idle timeout: no complete request");
+	hl_api_close(c);
 }
 
 typedef struct {
 	hl_test_waiter w;
-	api_client *c;
+	hl_api_client *c;
 	char peer[HL_MAX_NAME + 1];
 } test_wait;
 
 static void test_done(void *arg, int status, uint64_t seq, const uint8_t hash[32], double rtt_ms)
 {
 	test_wait *t = arg;
-	api_client *c = t->c;
+	hl_api_client *c = t->c;
 	c->busy = 0;
 	if (status < 0) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "test: %s",
 			 status == HL_ERR_INVAL ? "the peer answered with different text" :
 			 "no answer within the test deadline (or the station is stopping)");
-		reply_error(c, msg);
+		hl_api_reply_error(c, msg);
 	} else {
 		char id[65];
 		hl_hex(hash, 32, id);
-		reply(c, json_pack("{s:b, s:s, s:I, s:s, s:f}", "ok", 1, "peer", t->peer, "seq",
+		hl_api_reply(c, json_pack("{s:b, s:s, s:I, s:s, s:f}", "ok", 1, "peer", t->peer, "seq",
 				   (json_int_t)seq, "id", id, "rtt_ms", rtt_ms));
 	}
 	free(t);
 	if (c->freed_handle) {
-		maybe_free(c);
+		hl_api_maybe_free(c);
 		return;
 	}
-	process(c);
-	flush_out(c);
+	hl_api_process(c);
+	hl_api_flush_out(c);
 }
 
-static void do_test(api_client *c, const hl_api_request *r)
+static void do_test(hl_api_client *c, const hl_api_request *r)
 {
 	const char *peer = r->peer;
 	hl_line *l = hl_core_line_by_name(c->api->d, peer);
 	if (!l) {
-		reply_error(c, "test: no such peer in the configuration");
+		hl_api_reply_error(c, "test: no such peer in the configuration");
 		return;
 	}
 	test_wait *t = calloc(1, sizeof *t);
 	if (!t) {
-		reply_error(c, "test: out of memory");
+		hl_api_reply_error(c, "test: out of memory");
 		return;
 	}
 	t->c = c;
@@ -622,47 +161,87 @@ static void do_test(api_client *c, const hl_api_request *r)
 		free(t);
 		char msg[200];
 		snprintf(msg, sizeof msg, "test: %s", hl_strerror(rc));
-		reply_error(c, msg);
+		hl_api_reply_error(c, msg);
 		return;
 	}
 	c->busy = 1;
 }
 
-static void do_report(api_client *c, const hl_api_request *r)
+/* The report reads the line's link events in steps (report.c), which a long
+ * history (or since_ms 0) makes many: a producer, holding a listing's place
+ * (its state grows with the period's events). */
+typedef struct {
+	hl_api_producer base;
+	hl_report *rep;
+	hl_line *l;
+	uint64_t from, now;
+} report_producer;
+
+static int report_step(hl_api_producer *p, hl_buf *out, const hl_budget *b)
+{
+	report_producer *rp = (report_producer *)p;
+	int rc = hl_report_step(rp->rep, b);
+	if (rc == 0)
+		return 0;
+	json_t *rep = rc == 1 ? hl_report_result(rp->rep) : NULL;
+	if (rep)
+		json_object_set_new(rep, "checkins", hl_checkin_report_json(rp->l, rp->from, rp->now));
+	else
+		rep = json_pack("{s:b, s:s}", "ok", 0, "error", "report: cannot read the link events");
+	return hl_api_json_line(out, rep) < 0 ? HL_ERR_NOMEM : 1;
+}
+
+static void report_free(hl_api_producer *p)
+{
+	report_producer *rp = (report_producer *)p;
+	hl_report_free(rp->rep);
+	free(rp);
+}
+
+static void do_report(hl_api_client *c, const hl_api_request *r)
 {
 	hl_core *d = c->api->d;
 	hl_line *l = hl_core_line_by_name(d, r->peer);
 	if (!l) {
-		reply_error(c, "report: no such peer in the configuration");
+		hl_api_reply_error(c, "report: no such peer in the configuration");
 		return;
 	}
-	uint64_t now = hl_wall_ms();
-	uint64_t from = r->has_since ? r->since_ms : now - 7ull * 86400000u;
-	json_t *rep = hl_report_json(d->store, l->line_id, l->peer->name, l->n_paths, from, now);
-	if (rep)
-		json_object_set_new(rep, "checkins", hl_checkin_report_json(l, from, now));
-	if (!rep)
-		reply_error(c, "report: cannot read the link events");
-	else
-		reply(c, rep);
+	report_producer *rp = calloc(1, sizeof *rp);
+	if (!rp) {
+		hl_api_reply_error(c, "report: out of memory");
+		return;
+	}
+	rp->now = hl_wall_ms();
+	rp->from = r->has_since ? r->since_ms : rp->now - 7ull * 86400000u;
+	rp->l = l;
+	rp->rep = hl_report_begin(d->store, l->line_id, l->peer->name, l->n_paths, rp->from, rp->now);
+	if (!rp->rep) {
+		free(rp);
+		hl_api_reply_error(c, "report: out of memory");
+		return;
+	}
+	rp->base.step = report_step;
+	rp->base.free = report_free;
+	rp->base.listing = 1;
+	hl_api_produce(c, &rp->base);
 }
 
 /* From here the connection carries events only; what the client still
  * sends is read (so its close is noticed) and ignored. */
-static void do_subscribe(api_client *c)
+static void do_subscribe(hl_api_client *c)
 {
 	hl_api *api = c->api;
 	if (!api->events && !(api->events = hl_api_events_new(api, api->d))) {
-		reply_error(c, "subscribe: out of memory");
+		hl_api_reply_error(c, "subscribe: out of memory");
 		return;
 	}
 	/* Subscribers are never idle-closed: without a bound of their own,
 	 * one local user could hold every client slot. */
 	if (!c->subscribed && api->n_subscribed >= HL_MAX_API_SUBSCRIBERS) {
-		reply_error(c, "subscribe: too many subscribers");
+		hl_api_reply_error(c, "subscribe: too many subscribers");
 		return;
 	}
-	reply(c, json_pack("{s:b, s:b}", "ok", 1, "subscribed", 1));
+	hl_api_reply(c, json_pack("{s:b, s:b}", "ok", 1, "subscribed", 1));
 	if (!c->subscribed)
 		api->n_subscribed++;
 	c->subscribed = 1;
@@ -675,61 +254,50 @@ hl_api_events *hl_api_events_of(hl_api *api)
 
 static const char overflow_line[] = "{\"event\":\"overflow\"}\n";
 
-static void on_overflow_shutdown(uv_shutdown_t *req, int status)
-{
-	api_client *c = req->data;
-	(void)status;
-	free(req);
-	client_close(c);
-}
-
-/* Closing at once would cancel the queued writes and cut a line in half:
- * the backlog (at most HL_API_EVENT_QUEUE_MAX) and the overflow line drain
- * first, then the shutdown closes it. One that never drains is closed as
- * idle (ApiIdleTimeout). */
-static void overflow_close(api_client *c, const char *why)
+/* The backlog (at most HL_API_EVENT_QUEUE_MAX) and the overflow line drain
+ * first, then the connection closes (hl_api_end). */
+static void overflow_close(hl_api_client *c, const char *why)
 {
 	hl_log(HL_LOG_WARN, "API subscriber %s: %s; closed", c->operator_name, why);
 	c->overflowed = 1;
-	reply_raw(c, overflow_line, sizeof overflow_line - 1);
-	flush_out(c);
-	uv_shutdown_t *req = malloc(sizeof *req);
-	if (req) {
-		req->data = c;
-		if (uv_shutdown(req, (uv_stream_t *)&c->pipe, on_overflow_shutdown) == 0)
-			return;
-		free(req);
-	}
-	client_close(c);
+	hl_api_reply_raw(c, overflow_line, sizeof overflow_line - 1);
+	hl_api_end(c);
 }
 
 void hl_api_publish(hl_api *api, const char *line, size_t n, int flush, int overflow)
 {
-	for (api_client *c = api->clients; c; c = c->next) {
+	for (hl_api_client *c = api->clients; c; c = c->next) {
 		if (!c->subscribed || c->overflowed || c->closed)
 			continue;
-		size_t queued = c->out.len + uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe);
-		if (overflow || queued + n > HL_API_EVENT_QUEUE_MAX) {
+		if (overflow || hl_api_backlog(c) + n > HL_API_EVENT_QUEUE_MAX) {
 			overflow_close(c, overflow ? "too many events in one moment" :
 				 "more than 1 MiB of events not taken");
 			continue;
 		}
-		reply_raw(c, line, n);
+		hl_api_reply_raw(c, line, n);
 		if (flush)
-			flush_out(c);
+			hl_api_flush_out(c);
 	}
+}
+
+static void do_listing(hl_api_client *c, hl_api_producer *p)
+{
+	if (!p)
+		hl_api_reply_error(c, "out of memory");
+	else
+		hl_api_produce(c, p);
 }
 
 /* Shape, types and ranges are api_request.c's (fuzzed on its own); what
  * needs the daemon — is the peer configured — is checked here. */
-static void handle(api_client *c, const hl_api_request *r)
+static void handle(hl_api_client *c, const hl_api_request *r)
 {
 	hl_core *d = c->api->d;
 	hl_line *l;
 
 	switch (r->cmd) {
 	case HL_API_SEND:
-		do_send(c, r);
+		hl_api_do_send(c, r);
 		break;
 	case HL_API_REPORT:
 		do_report(c, r);
@@ -738,56 +306,122 @@ static void handle(api_client *c, const hl_api_request *r)
 		do_test(c, r);
 		break;
 	case HL_API_EXPORT:
-		do_export(c, r);
+		hl_api_do_export(c, r);
 		break;
 	case HL_API_ACK:
-		do_ack(c, r);
+		hl_api_do_ack(c, r);
 		break;
 	case HL_API_STATUS:
-		reply(c, hl_api_status(d));
+		hl_api_reply(c, hl_api_status(d));
 		break;
 	case HL_API_INBOX:
-		reply(c, hl_api_inbox(d, r->unacked));
+		do_listing(c, hl_listing_inbox(d, r->unacked));
 		break;
 	case HL_API_LOG:
 		l = hl_core_line_by_name(d, r->peer);
 		if (!l)
-			reply_error(c, "log: no such peer in the configuration");
+			hl_api_reply_error(c, "log: no such peer in the configuration");
 		else
-			reply(c, hl_api_log(d, l));
+			do_listing(c, hl_listing_log(d, l));
 		break;
 	case HL_API_ATTACH_BEGIN:
 	case HL_API_ATTACH_CHUNK:
 	case HL_API_ATTACHMENT:
-		reply(c, hl_blob_api(d, r));
+		hl_api_reply(c, hl_blob_api(d, r));
 		break;
 	case HL_API_SUBSCRIBE:
 		do_subscribe(c);
 		break;
 	case HL_API_NOTICE:
-		do_notice(c, r);
+		hl_api_do_notice(c, r);
 		break;
 	case HL_API_FORMS:
-		reply(c, hl_notice_forms_json(d));
+		hl_api_reply(c, hl_notice_forms_json(d));
 		break;
 	case HL_API_TRANSLATE:
 	case HL_API_CERTIFY:
-		do_note(c, r);
+		hl_api_do_note(c, r);
 		break;
 	case HL_API_NONE:
-		reply_error(c, "unknown command");
+		hl_api_reply_error(c, "unknown command");
 		break;
 	}
 }
 
+/* An entry named by an id prefix is found by a scan of every entry: first
+ * that scan, in steps (entry_find.c), then the request as usual, which
+ * finds its result kept. The request waits in the producer meanwhile. */
+typedef struct {
+	hl_api_producer base;
+	hl_api_client *c;
+	hl_api_request r;
+	hl_entry_memo m;
+} resolve_producer;
+
+static int resolve_step(hl_api_producer *p, hl_buf *out, const hl_budget *b)
+{
+	resolve_producer *rp = (resolve_producer *)p;
+	hl_core *d = rp->c->api->d;
+	(void)out; /* the request's own reply goes the usual way */
+	if (hl_entry_prefix_step(d, &rp->m, b) == 0)
+		return 0;
+	hl_station_found(d, &rp->m);
+	handle(rp->c, &rp->r);
+	hl_station_found(d, NULL);
+	return 1;
+}
+
+static void resolve_free(hl_api_producer *p)
+{
+	resolve_producer *rp = (resolve_producer *)p;
+	hl_api_request_free(&rp->r);
+	free(rp);
+}
+
+/* 1 when r was taken by a scan for its entry's id prefix. */
+static int resolve_first(hl_api_client *c, hl_api_request *r)
+{
+	const char *text = NULL;
+	switch (r->cmd) {
+	case HL_API_ACK:
+	case HL_API_TRANSLATE:
+	case HL_API_ATTACHMENT:
+		text = r->entry;
+		break;
+	case HL_API_SEND:
+	case HL_API_NOTICE:
+		text = r->reply_to;
+		break;
+	default:
+		return 0;
+	}
+	hl_entry_memo m;
+	if (!hl_entry_prefix_begin(text, &m))
+		return 0;
+	resolve_producer *rp = calloc(1, sizeof *rp);
+	if (!rp)
+		return 0; /* looked up at once instead */
+	rp->base.step = resolve_step;
+	rp->base.free = resolve_free;
+	rp->c = c;
+	rp->r = *r;
+	rp->m = m;
+	hl_api_produce(c, &rp->base);
+	return 1;
+}
+
 /* Reading stops while a complete request waits its turn, so a client that
  * pipelines faster than its requests complete is held back by the socket
- * instead of filling our buffer (and being cut off as "too long"). */
-static void update_reading(api_client *c)
+ * instead of filling our buffer (and being cut off as "too long"); and
+ * while the client has HL_API_OUT_MAX of replies unread, so one that never
+ * reads costs us that much, not a reply per request. A subscriber is read
+ * all along (its close must be noticed; a backlog closes it instead). */
+static void update_reading(hl_api_client *c)
 {
-	if (c->closed || c->exp)
+	if (c->closed || c->ending || c->eof)
 		return;
-	int blocked = memchr(c->in.p, '\n', c->in.len) != NULL;
+	int blocked = memchr(c->in.p, '\n', c->in.len) != NULL ||
+		      (!c->subscribed && hl_api_backlog(c) >= HL_API_OUT_MAX);
 	if (blocked && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->pipe);
 		c->reading = 0;
@@ -795,45 +429,63 @@ static void update_reading(api_client *c)
 		if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
 			c->reading = 1;
 		else
-			client_close(c);
+			hl_api_close(c);
 	}
 }
 
-static void process(api_client *c)
+/* Answers whose state grows with the record (listings, reports) take one
+ * of HL_API_MAX_LISTINGS places. */
+static int is_listing(int cmd)
+{
+	return cmd == HL_API_LOG || cmd == HL_API_INBOX || cmd == HL_API_REPORT;
+}
+
+void hl_api_process(hl_api_client *c)
 {
 	hl_api_request r;
 	char err[300];
 	size_t off = 0; /* consumed once at the end: a memmove per request was quadratic */
 
-	while (!c->busy && !c->closed && !c->subscribed) {
+	/* A close inside a handler can wake waiting clients: never this one
+	 * again from within (its requests are not consumed yet). */
+	if (c->in_process)
+		return;
+	c->in_process = 1;
+	while (!c->busy && !c->prod && !c->closed && !c->subscribed && !c->ending &&
+	       hl_api_backlog(c) < HL_API_OUT_MAX) {
 		const uint8_t *line = c->in.p + off;
 		size_t avail = c->in.len - off;
 		const uint8_t *nl = memchr(line, '\n', avail);
 		if (!nl) {
 			if (avail > HL_MAX_API_REQUEST) {
-				reply_error(c, "request too long");
-				client_close(c);
+				hl_api_reply_error(c, "request too long");
+				hl_api_close(c);
 			}
 			break;
 		}
 		size_t n = (size_t)(nl - line);
 		if (n > HL_MAX_API_REQUEST) {
-			reply_error(c, "request too long");
-			client_close(c);
+			hl_api_reply_error(c, "request too long");
+			hl_api_close(c);
 			break;
 		}
 		int prc = hl_api_request_parse((const char *)line, n, &r, err, sizeof err);
 		int pipelined = prc == 0 && r.cmd == HL_API_SEND && c->inflight < HL_API_MAX_INFLIGHT;
-		if (c->inflight > 0 && !pipelined) {
-			/* Its answer would overtake theirs: it waits (parsed again then). */
+		int no_place = prc == 0 && is_listing(r.cmd) && c->api->n_listings >= HL_API_MAX_LISTINGS;
+		if ((c->inflight > 0 && !pipelined) || no_place) {
+			/* Its answer would overtake theirs, or every listing's place is
+			 * taken: it waits (parsed again then). */
+			if (no_place && !c->slot_wait)
+				c->slot_wait = ++c->api->turns;
 			if (prc == 0)
 				hl_api_request_free(&r);
 			break;
 		}
+		c->slot_wait = 0;
 		c->last_ms = uv_now(&c->api->d->loop);
 		if (prc < 0) {
-			reply_error(c, err);
-		} else {
+			hl_api_reply_error(c, err);
+		} else if (!resolve_first(c, &r)) {
 			handle(c, &r);
 			hl_api_request_free(&r);
 		}
@@ -842,32 +494,40 @@ static void process(api_client *c)
 	hl_buf_consume(&c->in, off);
 	if (c->subscribed)
 		hl_buf_reset(&c->in);
+	c->in_process = 0;
 	update_reading(c);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)suggested;
-	api_client *c = h->data;
+	hl_api_client *c = h->data;
 	*buf = uv_buf_init((char *)c->api->d->rbuf, sizeof c->api->d->rbuf);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
-	api_client *c = st->data;
+	hl_api_client *c = st->data;
+	if (nread == UV_EOF && c->prod && !c->closed) {
+		/* Asked and said it is done asking: the answer still goes out. */
+		c->eof = 1;
+		uv_read_stop(st);
+		c->reading = 0;
+		return;
+	}
 	if (nread < 0) {
-		client_close(c);
+		hl_api_close(c);
 		return;
 	}
 	if (nread == 0 || c->closed)
 		return;
 	if (hl_buf_put(&c->in, buf->base, (size_t)nread) < 0) {
-		reply_error(c, "request too long");
-		client_close(c);
+		hl_api_reply_error(c, "request too long");
+		hl_api_close(c);
 		return;
 	}
-	process(c);
-	flush_out(c);
+	hl_api_process(c);
+	hl_api_flush_out(c);
 }
 
 static void operator_of(const hl_config *cfg, uv_pipe_t *p, char *out, size_t outlen)
@@ -891,12 +551,12 @@ static void on_client(uv_stream_t *server, int status)
 	hl_api *api = server->data;
 	if (status < 0)
 		return;
-	api_client *c = calloc(1, sizeof *c);
+	hl_api_client *c = calloc(1, sizeof *c);
 	if (!c)
 		return;
 	c->api = api;
 	hl_buf_init(&c->in, HL_MAX_API_REQUEST + 65536);
-	hl_buf_init(&c->out, 2u * OUT_BATCH);
+	hl_buf_init(&c->out, 128u * 1024u);
 	uv_pipe_init(&api->d->loop, &c->pipe, 0);
 	c->pipe.data = c;
 	uv_timer_init(&api->d->loop, &c->idle);
@@ -906,19 +566,19 @@ static void on_client(uv_stream_t *server, int status)
 	api->clients = c;
 	api->n_clients++;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0) {
-		client_close(c);
+		hl_api_close(c);
 		return;
 	}
 	if (api->n_clients > HL_MAX_API_CLIENTS) {
-		reply_error(c, "too many clients");
-		client_close(c);
+		hl_api_reply_error(c, "too many clients");
+		hl_api_close(c);
 		return;
 	}
 	operator_of(api->d->cfg, &c->pipe, c->operator_name, sizeof c->operator_name);
 	c->last_ms = uv_now(&api->d->loop);
 	uv_timer_start(&c->idle, on_idle, api->d->cfg->api_idle_timeout_ms, 0);
 	if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) != 0) {
-		client_close(c);
+		hl_api_close(c);
 		return;
 	}
 	c->reading = 1;
@@ -962,10 +622,15 @@ int hl_api_start(hl_core *d, hl_api **out, char *err, size_t errlen)
 	if (!api)
 		return HL_ERR_NOMEM;
 	api->d = d;
+	if (hl_api_steps_init(api) != 0) {
+		free(api);
+		snprintf(err, errlen, "Socket %s: cannot set up the API's steps", path);
+		return HL_ERR_IO;
+	}
 	*out = api;
 	hl_observer obs = {
 		.ctx = api, .entry = hl_api_event_entry, .alarm = hl_api_event_alarm,
-		.line = hl_api_event_line, .turn = api_flush,
+		.line = hl_api_event_line, .turn = hl_api_flush,
 	};
 	rc = hl_core_add_observer(d, &obs);
 	if (rc < 0) {
@@ -992,9 +657,10 @@ void hl_api_stop(hl_api *api)
 	if (!api || api->stopped)
 		return;
 	api->stopped = 1;
-	for (api_client *c = api->clients; c; c = c->next)
-		client_close(c);
+	for (hl_api_client *c = api->clients; c; c = c->next)
+		hl_api_close(c);
 	unlink(api->d->cfg->socket_path);
+	hl_api_steps_close(api);
 	uv_close((uv_handle_t *)&api->server, NULL);
 }
 

@@ -15,17 +15,9 @@ void hl_outbox_status_json(const hl_line *l, json_t *o)
 	json_object_set_new(o, "queued", json_integer((json_int_t)l->drafts));
 }
 
-typedef struct {
-	hl_core *d;
-	hl_line *l;
-	hl_watch_view *view;
-	json_t *arr;
-} draft_ctx;
-
-static int draft_json(void *arg, const hl_store_draft *dr)
+json_t *hl_outbox_draft_json(hl_core *d, hl_line *l, unsigned line, const hl_store_draft *dr,
+			     hl_watch_view *view)
 {
-	draft_ctx *c = arg;
-	hl_line *l = c->l;
 	hl_entry e;
 	size_t text_off = 0;
 
@@ -35,10 +27,10 @@ static int draft_json(void *arg, const hl_store_draft *dr)
 	e.flags = dr->flags;
 	e.body = dr->body;
 	e.body_len = (uint32_t)dr->body_len;
-	json_t *attachment = hl_blob_entry_json(c->d, l, &e, 1, &text_off);
+	json_t *attachment = hl_blob_entry_json(d, l, &e, 1, &text_off);
 	json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:I, s:s, s:n, s:n, s:s, s:s, s:i, s:b,"
 			      " s:I, s:I, s:I, s:s, s:s, s:s%}",
-			      "peer", l->peer->name, "author", c->d->cfg->name, "own", 1, "queued", 1,
+			      "peer", l->peer->name, "author", d->cfg->name, "own", 1, "queued", 1,
 			      "draft", (json_int_t)dr->id,
 			      "state", "queued, not yet signed", "seq", "id",
 			      "kind", hl_kind_name(dr->kind), "precedence", hl_precedence_name(dr->precedence),
@@ -50,21 +42,11 @@ static int draft_json(void *arg, const hl_store_draft *dr)
 			      dr->body_len - text_off);
 	if (!o) {
 		json_decref(attachment);
-		return 0;
+		return NULL;
 	}
 	if (attachment)
 		json_object_set_new(o, "attachment", attachment);
-	if (c->view)
-		hl_watch_view_refs(c->view, (const uint8_t (*)[32])dr->refs, dr->nrefs, o);
-	json_array_append_new(c->arr, o);
-	return 0;
-}
-
-json_t *hl_outbox_entries_json(hl_core *d, hl_line *l, hl_watch_view *view)
-{
-	draft_ctx c = { d, l, view, json_array() };
-
-	if (c.arr && l->drafts)
-		hl_store_draft_walk(d->store, l->line_id, 0, 0, draft_json, &c);
-	return c.arr;
+	if (view)
+		hl_watch_view_refs(view, l, line, (const uint8_t (*)[32])dr->refs, dr->nrefs, o);
+	return o;
 }

@@ -60,6 +60,8 @@ struct hl_core {
 	unsigned store_backoff_ms;
 	hl_ratelimit handshake_rl; /* per source address */
 	hl_form_set forms;       /* notice schemas of FormsDir (notice.c) */
+	/* station/entry_find.c: an id prefix's scan, done in steps (opaque here). */
+	const struct hl_entry_memo *found;
 	hl_alarms *alarms;
 	const hl_feature *features[HL_MAX_FEATURES];
 	int n_features;

@@ -132,29 +132,39 @@ static int prec_rank(const json_t *e)
 	return r < 0 ? -1 : r;
 }
 
-int hl_ack_urgency_cmp(const void *a, const void *b)
+int hl_ack_urgency_order(const hl_ack_urgency *x, const hl_ack_urgency *y)
 {
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	const json_t *ax = json_object_get(x, "ack"), *ay = json_object_get(y, "ack");
-	const char *sx = json_string_value(json_object_get(ax, "state"));
-	const char *sy = json_string_value(json_object_get(ay, "state"));
-	int ox = sx && strcmp(sx, "overdue") == 0, oy = sy && strcmp(sy, "overdue") == 0;
-	int px = prec_rank(x), py = prec_rank(y);
-	uint64_t dx = u64_of(ax, "due_ms"), dy = u64_of(ay, "due_ms");
-	const char *nx = json_string_value(json_object_get(x, "peer"));
-	const char *ny = json_string_value(json_object_get(y, "peer"));
 	int c;
 
-	if (ox != oy)
-		return ox ? -1 : 1;
-	if (px != py)
-		return px > py ? -1 : 1;
-	if (dx != dy)
-		return dx < dy ? -1 : 1;
-	c = strcmp(nx ? nx : "", ny ? ny : "");
+	if (x->overdue != y->overdue)
+		return x->overdue ? -1 : 1;
+	if (x->prec != y->prec)
+		return x->prec > y->prec ? -1 : 1;
+	if (x->due_ms != y->due_ms)
+		return x->due_ms < y->due_ms ? -1 : 1;
+	c = strcmp(x->peer ? x->peer : "", y->peer ? y->peer : "");
 	if (c)
 		return c;
-	dx = u64_of(x, "seq");
-	dy = u64_of(y, "seq");
-	return dx < dy ? -1 : dx > dy;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void urgency_of(const json_t *e, hl_ack_urgency *u)
+{
+	const json_t *ack = json_object_get(e, "ack");
+	const char *st = json_string_value(json_object_get(ack, "state"));
+
+	u->overdue = st && strcmp(st, "overdue") == 0;
+	u->prec = prec_rank(e);
+	u->due_ms = u64_of(ack, "due_ms");
+	u->peer = json_string_value(json_object_get(e, "peer"));
+	u->seq = u64_of(e, "seq");
+}
+
+int hl_ack_urgency_cmp(const void *a, const void *b)
+{
+	hl_ack_urgency x, y;
+
+	urgency_of(*(json_t *const *)a, &x);
+	urgency_of(*(json_t *const *)b, &y);
+	return hl_ack_urgency_order(&x, &y);
 }

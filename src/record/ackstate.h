@@ -28,8 +28,17 @@ void hl_ack_span(uint64_t ms, char *out, size_t size);
  * "" for an entry without an "ack" object. */
 void hl_ack_describe(const json_t *entry, char *out, size_t size);
 
-/* qsort order of `inbox --unacked` over json_t * items: overdue first,
- * then higher precedence, then earlier due, then peer and seq. */
+/* The order of `inbox --unacked`: overdue first, then higher precedence
+ * (HL_PREC_*, -1 unknown), then earlier due, then peer and seq. */
+typedef struct {
+	int overdue;
+	int prec;
+	uint64_t due_ms;
+	const char *peer;
+	uint64_t seq;
+} hl_ack_urgency;
+int hl_ack_urgency_order(const hl_ack_urgency *x, const hl_ack_urgency *y);
+/* The same as a qsort order over json_t * items (ENTRY with its "ack"). */
 int hl_ack_urgency_cmp(const void *a, const void *b);
 
 #endif

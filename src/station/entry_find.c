@@ -1,6 +1,7 @@
 /* entry_find.c — resolves an operator's name for an entry (entryref.h) to a
  * stored entry of one of the daemon's lines: for ack, replies, translations
- * and attachments, which all point at an entry. */
+ * and attachments, which all point at an entry. An id prefix takes a scan
+ * of the entries, which the API does first in steps (hl_entry_prefix_*). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,11 +75,63 @@ static int by_name(hl_core *d, const hl_entryref *r, hl_entry_loc *loc, char *er
 	return rc;
 }
 
+int hl_entry_prefix_begin(const char *text, hl_entry_memo *m)
+{
+	hl_entryref r;
+
+	memset(m, 0, sizeof *m);
+	if (!text || hl_entryref_parse(text, &r) < 0 || !r.by_hash)
+		return 0;
+	memcpy(m->hex, r.hex, sizeof m->hex);
+	return 1;
+}
+
+int hl_entry_prefix_step(hl_core *d, hl_entry_memo *m, const hl_budget *b)
+{
+	/* 1,024 rows a page: about half a millisecond (200,000 entries take
+	 * 100 to 150 ms in one scan). */
+	while (!m->done) {
+		int rc = hl_store_find_prefix_page(d->store, m->hex, &m->pos, 1024, &m->found,
+						   m->line_id, m->author, &m->seq, m->hash);
+		if (rc < 0)
+			m->rc = rc;
+		m->done = rc != 0 || m->found > 1;
+		if (!m->done && hl_budget_spent(b))
+			return 0;
+	}
+	return 1;
+}
+
+void hl_station_found(hl_core *d, const hl_entry_memo *m)
+{
+	d->found = m && m->done ? m : NULL;
+}
+
+/* The prefix's look-up: from the scan done in steps for it, else now. */
+static int find_prefix(hl_core *d, const char *hex, uint8_t line_id[32], uint8_t author[32],
+		       uint64_t *seq, uint8_t hash[32])
+{
+	const hl_entry_memo *m = d->found;
+	if (!m || strcmp(m->hex, hex) != 0)
+		return hl_store_find_prefix(d->store, hex, line_id, author, seq, hash);
+	if (m->rc < 0)
+		return m->rc;
+	if (m->found == 0)
+		return HL_ERR_NOTFOUND;
+	if (m->found > 1)
+		return HL_ERR_STATE;
+	memcpy(line_id, m->line_id, 32);
+	memcpy(author, m->author, 32);
+	memcpy(hash, m->hash, 32);
+	*seq = m->seq;
+	return 0;
+}
+
 static int by_hash(hl_core *d, const hl_entryref *r, hl_entry_loc *loc, char *err,
 		   size_t errlen)
 {
 	uint8_t line_id[32], author[32];
-	int rc = hl_store_find_prefix(d->store, r->hex, line_id, author, &loc->seq, loc->hash);
+	int rc = find_prefix(d, r->hex, line_id, author, &loc->seq, loc->hash);
 
 	if (rc == HL_ERR_NOTFOUND)
 		return fail(err, errlen, "no entry has an id starting %s", r->hex);

@@ -1,6 +1,7 @@
 /* export.c — writes a line's transcript as an .hlt file: header, anchors for
  * a range, both chains merged in causal order (an entry only after the entry
- * of the other side it cross-links to), receipts, and the signed trailer. */
+ * of the other side it cross-links to), receipts, and the signed trailer.
+ * A range given by time is found by walking the chains in steps first. */
 #include "export.h"
 
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "util/log.h"
 
 #define CHUNK_BYTES (64u * 1024u)
+#define PLAN_CHUNK 512u /* entries looked at per store walk while planning */
 
 /* One side of the merge: the next entry of one author, read ahead. */
 typedef struct {
@@ -33,6 +35,11 @@ struct hl_export {
 	side s[2];            /* 0 = this station (A), 1 = the peer (B) */
 	int stage;            /* 0 header, 1 entries, 2 receipts/conflict, 3 done */
 	uint64_t done;
+	/* Planning a range by time: the sides still to walk (bit i: side i),
+	 * the span [t1, t2] and where each walk is. */
+	int plan;
+	uint64_t t1, t2;
+	uint64_t plan_next, plan_first, plan_last;
 };
 
 static int load(hl_export *x, int i)
@@ -65,34 +72,6 @@ static int ready(const hl_export *x, int i)
 	return me->peer_seq < other->next;
 }
 
-struct bound_ctx {
-	uint64_t t1, t2;  /* wanted span */
-	uint64_t first, last;
-};
-
-static int find_span(void *arg, const hl_store_entry *e)
-{
-	struct bound_ctx *b = arg;
-	if (e->time_ms >= b->t1 && b->first == 0)
-		b->first = e->seq;
-	if (e->time_ms <= b->t2)
-		b->last = e->seq;
-	return 0;
-}
-
-/* Seqs of author's entries whose time lies in [t1, t2]; from > to if none. */
-static int span_by_time(hl_export *x, const uint8_t *author, uint64_t head, uint64_t t1,
-			uint64_t t2, uint64_t *from, uint64_t *to)
-{
-	struct bound_ctx b = { t1, t2, 0, 0 };
-	int rc = hl_store_walk(x->d->store, x->l->line_id, author, 1, 0, find_span, &b);
-	if (rc < 0)
-		return rc;
-	*from = b.first ? b.first : head + 1;
-	*to = b.last;
-	return 0;
-}
-
 static int entry_time(hl_export *x, const uint8_t *author, uint64_t seq, uint64_t *ms)
 {
 	hl_buf enc;
@@ -107,12 +86,16 @@ static int entry_time(hl_export *x, const uint8_t *author, uint64_t seq, uint64_
 	return rc;
 }
 
+/* A range by seq is this station's; the peer's entries, and a range by
+ * time, are found by time (planned in steps, hl_export_plan). */
 static int plan_range(hl_export *x, char *err, size_t errlen)
 {
 	hl_line *l = x->l;
-	uint64_t a_head = l->own_durable, b_head = l->peer_durable;
-	uint64_t t1 = x->o.from_ms, t2 = x->o.to_ms ? x->o.to_ms : UINT64_MAX;
+	uint64_t a_head = l->own_durable;
 	int rc;
+	x->t1 = x->o.from_ms;
+	x->t2 = x->o.to_ms ? x->o.to_ms : UINT64_MAX;
+	x->plan = 2;
 	if (x->o.from_seq || x->o.to_seq) {
 		uint64_t f = x->o.from_seq ? x->o.from_seq : 1;
 		uint64_t t = x->o.to_seq ? x->o.to_seq : a_head;
@@ -124,24 +107,73 @@ static int plan_range(hl_export *x, char *err, size_t errlen)
 		x->s[0].from = f;
 		x->s[0].to = t;
 		/* The peer's entries over the same span of time. */
-		rc = entry_time(x, x->d->id->pub.ed, f, &t1);
+		rc = entry_time(x, x->d->id->pub.ed, f, &x->t1);
 		if (rc == 0 && x->o.to_seq)
-			rc = entry_time(x, x->d->id->pub.ed, t, &t2);
+			rc = entry_time(x, x->d->id->pub.ed, t, &x->t2);
 		if (rc < 0)
 			return rc;
 	} else {
-		rc = span_by_time(x, x->d->id->pub.ed, a_head, t1, t2, &x->s[0].from, &x->s[0].to);
-		if (rc < 0)
-			return rc;
+		x->plan |= 1;
 	}
-	rc = span_by_time(x, l->peer->key.ed, b_head, t1, t2, &x->s[1].from, &x->s[1].to);
-	if (rc < 0)
-		return rc;
-	if (x->s[0].from > x->s[0].to && x->s[1].from > x->s[1].to) {
+	return 0;
+}
+
+static int find_span(void *arg, const hl_store_entry *e)
+{
+	hl_export *x = arg;
+	x->plan_next = e->seq + 1;
+	if (e->time_ms >= x->t1 && x->plan_first == 0)
+		x->plan_first = e->seq;
+	if (e->time_ms <= x->t2)
+		x->plan_last = e->seq;
+	return 0;
+}
+
+int hl_export_plan(hl_export *x, const hl_budget *b, char *err, size_t errlen)
+{
+	while (x->plan) {
+		int i = (x->plan & 1) ? 0 : 1;
+		side *s = &x->s[i];
+		uint64_t head = i == 0 ? x->l->own_durable : x->l->peer_durable;
+		if (x->plan_next == 0)
+			x->plan_next = 1;
+		if (x->plan_next <= head) {
+			uint64_t from = x->plan_next, left = head - from + 1;
+			int rc = hl_store_walk(x->d->store, x->l->line_id, s->author, from,
+					       left < PLAN_CHUNK ? left : PLAN_CHUNK, find_span, x);
+			if (rc < 0) {
+				snprintf(err, errlen, "cannot read the entries: %s", hl_strerror(rc));
+				return rc;
+			}
+			if (x->plan_next > from) {
+				if (hl_budget_spent(b))
+					return 0;
+				continue;
+			}
+		}
+		/* Seqs of the side's entries whose time lies in [t1, t2]; from > to if none. */
+		s->from = x->plan_first ? x->plan_first : head + 1;
+		s->to = x->plan_last;
+		x->plan &= ~(1 << i);
+		x->plan_next = x->plan_first = x->plan_last = 0;
+	}
+	if (x->o.kind == HL_HLT_RANGE && x->s[0].from > x->s[0].to && x->s[1].from > x->s[1].to) {
 		snprintf(err, errlen, "no entries in that range");
 		return HL_ERR_NOTFOUND;
 	}
-	return 0;
+	for (int i = 0; i < 2; i++) {
+		side *s = &x->s[i];
+		if (s->from > s->to)
+			s->from = s->to = 0; /* nothing of this side */
+		s->next = s->from;
+	}
+	if (x->o.kind != HL_HLT_PROOF) {
+		x->h.a_from = x->s[0].from;
+		x->h.a_to = x->s[0].to;
+		x->h.b_from = x->s[1].from;
+		x->h.b_to = x->s[1].to;
+	}
+	return 1;
 }
 
 int hl_export_begin(hl_core *d, hl_line *l, const hl_export_opts *o, hl_export **out,
@@ -180,24 +212,12 @@ int hl_export_begin(hl_core *d, hl_line *l, const hl_export_opts *o, hl_export *
 		hl_export_free(x);
 		return rc;
 	}
-	for (int i = 0; i < 2; i++) {
-		side *s = &x->s[i];
-		if (s->from > s->to)
-			s->from = s->to = 0; /* nothing of this side */
-		s->next = s->from;
-	}
 	hl_hlt_header *h = &x->h;
 	h->kind = (uint8_t)o->kind;
 	h->key_a = d->id->pub;
 	h->key_b = l->peer->key;
 	memcpy(h->line_id, l->line_id, 32);
 	h->exported_ms = hl_wall_ms();
-	if (o->kind != HL_HLT_PROOF) {
-		h->a_from = x->s[0].from;
-		h->a_to = x->s[0].to;
-		h->b_from = x->s[1].from;
-		h->b_to = x->s[1].to;
-	}
 	snprintf(h->name_a, sizeof h->name_a, "%s", d->cfg->name);
 	snprintf(h->name_b, sizeof h->name_b, "%s", l->peer->name);
 	*out = x;

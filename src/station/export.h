@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "util/budget.h"
 #include "line/core.h"
 #include "record/transcript.h"
 
@@ -18,9 +19,13 @@ typedef struct {
 
 typedef struct hl_export hl_export;
 
-/* Plans the export (ranges, anchors). err explains a refusal in words. */
+/* Begins the export; err explains a refusal in words. */
 int hl_export_begin(hl_core *d, hl_line *l, const hl_export_opts *o, hl_export **out,
 		    char *err, size_t errlen);
+/* Then plans it (a range by time walks the chains, in steps until b is
+ * spent): 1 when planned, 0 to call again, < 0 refused with err ("no
+ * entries in that range"). Before hl_export_total and hl_export_next. */
+int hl_export_plan(hl_export *x, const hl_budget *b, char *err, size_t errlen);
 /* Appends the next part of the file (about 64 KiB, never nothing) to out.
  * Returns 0 with more to come, 1 once the signed trailer has been appended. */
 int hl_export_next(hl_export *x, hl_buf *out);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "line/core.h"
+#include "util/budget.h"
 
 /* At start-up, before the sandbox: the schemas of FormsDir into d->forms.
  * A FormsDir given in the configuration must load; the default one may be
@@ -47,20 +48,20 @@ json_t *hl_translate(hl_core *d, const char *op, const char *entry, const char *
 json_t *hl_certify(hl_core *d, const char *op, int64_t translation_id, char *err, size_t errlen);
 
 /* notes_listing.c: what an inbox or log listing adds to each entry: the
- * form of a notice ("form", or "form_error"), "reply_to", "awaiting_reply"
- * for notices whose form expects a reply (from the references of the
- * entries of the same listing, never a look-up by hash), and the entry's
- * "translations" (one query per line). */
+ * form of a notice ("form", or "form_error"), "reply_to", the entry's
+ * "translations" (read through their index), and "awaiting_reply" for
+ * notices whose form expects a reply (from the answers gathered while the
+ * listing walked its lines, never a look-up by hash). Made in steps with
+ * the listing (budget.h); `line` is the listing's index of a line. */
 typedef struct hl_notes_listing hl_notes_listing;
 hl_notes_listing *hl_notes_listing_new(hl_core *d);
-/* Before walking one side (own or the peer's) of line l. */
-int hl_notes_listing_side(hl_notes_listing *nl, hl_line *l, int own);
-/* For each entry of that walk, with its JSON object o. */
-void hl_notes_entry(hl_notes_listing *nl, hl_line *l, int own, const hl_entry *e,
+/* Each entry of both chains of the listing's lines, as walked. */
+int hl_notes_listing_add(hl_notes_listing *nl, unsigned line, int own, const hl_entry *e);
+/* Once everything is added: sorts until b is spent; 1 when ready. */
+int hl_notes_listing_sort(hl_notes_listing *nl, const hl_budget *b);
+/* Ready: adds the notes of entry e (of `own`'s author, on line l) to o. */
+void hl_notes_entry(hl_notes_listing *nl, hl_line *l, unsigned line, int own, const hl_entry *e,
 		    const uint8_t hash[32], json_t *o);
-/* After the walks: sets awaiting_reply (reading the other side of a line for
- * the answers if the listing did not walk it). */
-void hl_notes_listing_finish(hl_notes_listing *nl);
 void hl_notes_listing_free(hl_notes_listing *nl);
 
 #endif

@@ -1,12 +1,18 @@
 /* report.c — replays a line's stored link events over a period: the state of
- * the line and of each path through time, outages, link tests and RTT figures. */
+ * the line and of each path through time, outages, link tests and RTT figures.
+ * In steps (budget.h): the events are read a page at a time and the RTT
+ * samples sorted in steps, so a report over a long history never holds the
+ * loop. */
 #include "report.h"
 #include "util/err.h"
 #include "line/events.h"
 #include "util/limits.h"
+#include "util/stepsort.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define EVENTS_PAGE 256u
 
 #define CAUSE_MAX 256
 
@@ -74,7 +80,23 @@ typedef struct {
 	test_result tests[HL_REPORT_MAX_TESTS]; /* ring */
 	size_t n_tests;
 	int err;
+	/* The steps: 0 the state before since, 1 the period, 2 the samples
+	 * sorted (one path after the other), 3 done. */
+	int phase;
+	uint64_t after_ms;       /* the last event read, for the next page */
+	int64_t after_id;
+	int sorting_path;
+	double *sorted[HL_MAX_ENDPOINTS]; /* each path's RTT samples, in order */
+	hl_vec values;
+	hl_stepsort sort;
+	hl_store *st;
+	uint8_t line_id[32];
+	char peer[HL_MAX_NAME + 1];
 } replay;
+
+struct hl_report {
+	replay r;
+};
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
 {
@@ -247,6 +269,7 @@ static int on_event(void *ctx, const hl_store_event *ev)
 {
 	replay *r = ctx;
 	uint64_t t = ev->time_ms < r->since ? r->since : ev->time_ms;
+
 	int p = ev->path;
 	int path_ok = p >= 0 && p < r->n_paths;
 
@@ -303,10 +326,11 @@ static int on_event(void *ctx, const hl_store_event *ev)
 	return r->err;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int cmp_double(const void *a, const void *b, void *ctx)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
+	(void)ctx;
 	return (x > y) - (x < y);
 }
 
@@ -416,25 +440,14 @@ static json_t *points_json(const series *s)
 	return arr;
 }
 
-static json_t *rtt_json(int path, const series *s)
+static json_t *rtt_json(int path, const series *s, const double *v)
 {
-	double *v;
-	json_t *o;
-
-	if (s->n == 0)
+	if (s->n == 0 || !v)
 		return json_pack("{s:i,s:i,s:n,s:n,s:n,s:n}", "path", path, "count", 0, "p50_ms",
 				 "p90_ms", "p99_ms", "max_ms");
-	v = malloc(s->n * sizeof *v);
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < s->n; i++)
-		v[i] = s->p[i].v;
-	qsort(v, s->n, sizeof *v, cmp_double);
-	o = json_pack("{s:i,s:I,s:f,s:f,s:f,s:f}", "path", path, "count", (json_int_t)s->n,
-		      "p50_ms", rank(v, s->n, 50), "p90_ms", rank(v, s->n, 90),
-		      "p99_ms", rank(v, s->n, 99), "max_ms", v[s->n - 1]);
-	free(v);
-	return o;
+	return json_pack("{s:i,s:I,s:f,s:f,s:f,s:f}", "path", path, "count", (json_int_t)s->n,
+			 "p50_ms", rank(v, s->n, 50), "p90_ms", rank(v, s->n, 90),
+			 "p99_ms", rank(v, s->n, 99), "max_ms", v[s->n - 1]);
 }
 
 static json_t *tests_json(const replay *r)
@@ -498,7 +511,7 @@ static json_t *build(const replay *r, const char *peer)
 			json_decref(a);
 			goto fail;
 		}
-		if (push(pav, a) < 0 || push(rtt, rtt_json(i, &r->rtt[i])) < 0 ||
+		if (push(pav, a) < 0 || push(rtt, rtt_json(i, &r->rtt[i], r->sorted[i])) < 0 ||
 		    push(tl_paths, json_pack("{s:i,s:o,s:o}", "path", i, "intervals",
 					     band_json(r, &r->path[i]), "rtt",
 					     points_json(&r->rtt[i]))) < 0)
@@ -532,21 +545,24 @@ fail:
 		     (1ull << HL_EV_LINE_DOWN) | (1ull << HL_EV_PATH_UP) |                   \
 		     (1ull << HL_EV_PATH_DOWN))
 
-json_t *hl_report_json(hl_store *st, const uint8_t line_id[32], const char *peer, int n_paths,
-		       uint64_t since_ms, uint64_t now_ms)
+hl_report *hl_report_begin(hl_store *st, const uint8_t line_id[32], const char *peer, int n_paths,
+			   uint64_t since_ms, uint64_t now_ms)
 {
+	hl_report *rep;
 	replay *r;
-	json_t *out = NULL;
-	int rc;
 
 	if (!st || !line_id || !peer || n_paths < 0 || n_paths > (int)HL_MAX_ENDPOINTS ||
 	    now_ms > (uint64_t)INT64_MAX)
 		return NULL;
-	r = calloc(1, sizeof *r);
-	if (!r)
+	rep = calloc(1, sizeof *rep);
+	if (!rep)
 		return NULL;
+	r = &rep->r;
 	if (since_ms > now_ms)
 		since_ms = now_ms;
+	r->st = st;
+	memcpy(r->line_id, line_id, 32);
+	snprintf(r->peer, sizeof r->peer, "%s", peer);
 	r->since = since_ms;
 	r->now = now_ms;
 	r->n_paths = n_paths;
@@ -558,24 +574,115 @@ json_t *hl_report_json(hl_store *st, const uint8_t line_id[32], const char *peer
 		r->path[i].state = B_UNKNOWN;
 	}
 	set_cause(r->cause, "line down");
-	rc = hl_store_walk_events(st, line_id, 0, since_ms, STATE_KINDS, on_event, r);
-	if (rc == 0)
-		rc = hl_store_walk_events(st, line_id, since_ms, now_ms, 0, on_event, r);
-	if (rc == 0) {
-		/* Close the open segments at now. */
-		band_set(r, &r->line, now_ms, -1, 0);
-		for (int i = 0; i < n_paths; i++)
-			band_set(r, &r->path[i], now_ms, -1, 0);
-		rc = r->err;
+	hl_vec_init(&r->values, sizeof(double));
+	return rep;
+}
+
+/* One page of events: 1 once the phase's span has been read. */
+static int read_page(replay *r)
+{
+	int n = hl_store_events_page(r->st, r->line_id, r->phase == 0 ? r->since : r->now,
+				     r->phase == 0 ? STATE_KINDS : 0, &r->after_ms, &r->after_id,
+				     EVENTS_PAGE, on_event, r);
+	if (n < 0)
+		return n;
+	if (r->err)
+		return r->err;
+	return n < (int)EVENTS_PAGE;
+}
+
+/* The next path's samples sorted for its percentiles: 1 when all are. */
+static int sort_some(replay *r, const hl_budget *b)
+{
+	while (r->sorting_path < r->n_paths) {
+		series *s = &r->rtt[r->sorting_path];
+		if (!r->values.p && hl_vec_reserve(&r->values, s->n ? s->n : 1) < 0)
+			return HL_ERR_NOMEM;
+		/* The copy in steps too: touching megabytes of new memory at once
+		 * costs milliseconds of page faults. */
+		while (r->values.n < s->n) {
+			size_t end = r->values.n + 8192 < s->n ? r->values.n + 8192 : s->n;
+			for (size_t i = r->values.n; i < end; i++)
+				((double *)r->values.p)[i] = s->p[i].v;
+			r->values.n = end;
+			if (hl_budget_spent(b))
+				return 0;
+		}
+		int rc = hl_stepsort_vec(&r->sort, &r->values, cmp_double, NULL, b);
+		if (rc <= 0)
+			return rc;
+		r->sorted[r->sorting_path++] = (double *)r->values.p;
+		r->values.p = NULL; /* kept in sorted[] */
+		hl_vec_init(&r->values, sizeof(double));
 	}
-	if (rc == 0)
-		out = build(r, peer);
+	return 1;
+}
+
+int hl_report_step(hl_report *rep, const hl_budget *b)
+{
+	replay *r = &rep->r;
+	int rc = 0;
+
+	while (r->phase < 3) {
+		if (r->phase < 2) {
+			rc = read_page(r);
+			if (rc == 1) {
+				r->phase++;
+				r->after_ms = r->phase == 1 ? r->since : 0;
+				r->after_id = 0;
+				if (r->phase == 2) {
+					/* Close the open segments at now. */
+					band_set(r, &r->line, r->now, -1, 0);
+					for (int i = 0; i < r->n_paths; i++)
+						band_set(r, &r->path[i], r->now, -1, 0);
+					if (r->err)
+						return r->err;
+				}
+			}
+		} else {
+			rc = sort_some(r, b);
+			if (rc == 1)
+				r->phase++;
+		}
+		if (rc < 0)
+			return rc;
+		if (r->phase < 3 && hl_budget_spent(b))
+			return 0;
+	}
+	return 1;
+}
+
+json_t *hl_report_result(hl_report *rep)
+{
+	return rep && rep->r.phase == 3 ? build(&rep->r, rep->r.peer) : NULL;
+}
+
+void hl_report_free(hl_report *rep)
+{
+	if (!rep)
+		return;
+	replay *r = &rep->r;
 	free(r->line.segs);
 	for (int i = 0; i < (int)HL_MAX_ENDPOINTS; i++) {
 		free(r->path[i].segs);
 		free(r->rtt[i].p);
+		free(r->sorted[i]);
 	}
 	free(r->outages);
-	free(r);
+	hl_vec_free(&r->values);
+	hl_stepsort_free(&r->sort);
+	free(rep);
+}
+
+json_t *hl_report_json(hl_store *st, const uint8_t line_id[32], const char *peer, int n_paths,
+		       uint64_t since_ms, uint64_t now_ms)
+{
+	hl_report *rep = hl_report_begin(st, line_id, peer, n_paths, since_ms, now_ms);
+	hl_budget forever = { UINT64_MAX };
+	json_t *out = NULL;
+
+	if (rep && hl_report_step(rep, &forever) == 1)
+		out = hl_report_result(rep);
+	hl_report_free(rep);
 	return out;
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "util/budget.h"
 #include "store/store.h"
 
 /* Limits that keep one reply bounded whatever the history holds. */
@@ -21,5 +22,15 @@
  * memory ran out. */
 json_t *hl_report_json(hl_store *st, const uint8_t line_id[32], const char *peer, int n_paths,
 		       uint64_t since_ms, uint64_t now_ms);
+
+/* The same in steps, for the API: begin (NULL: bad arguments or memory),
+ * then step until it returns 1 (it works until b is spent; < 0: the store
+ * failed), then the result (NULL if memory ran out). */
+typedef struct hl_report hl_report;
+hl_report *hl_report_begin(hl_store *st, const uint8_t line_id[32], const char *peer, int n_paths,
+			   uint64_t since_ms, uint64_t now_ms);
+int hl_report_step(hl_report *rep, const hl_budget *b);
+json_t *hl_report_result(hl_report *rep);
+void hl_report_free(hl_report *rep);
 
 #endif

@@ -73,6 +73,14 @@ int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32]
  * does. A scan, like hl_store_find_hash. */
 int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32],
 			 uint8_t author[32], uint64_t *seq, uint8_t hash[32]);
+/* The same scan in pieces, so that it never holds the loop: looks at the
+ * entries whose rowid is in (*after_rowid, *after_rowid + rows] (start at
+ * 0) and moves *after_rowid on; each match adds one to *found, the first
+ * one's line, author, seq and hash copied out. 1 once every entry has been
+ * looked at, 0 if some remain, < 0 on error. */
+int hl_store_find_prefix_page(hl_store *st, const char *hexprefix, int64_t *after_rowid,
+			      unsigned rows, unsigned *found, uint8_t line_id[32], uint8_t author[32],
+			      uint64_t *seq, uint8_t hash[32]);
 
 /* Calls cb for entries of (line, author) with seq >= from_seq in seq order,
  * at most limit (0 = no limit). cb returning non-zero stops the walk and is
@@ -124,6 +132,7 @@ typedef struct {
 	int path;                 /* -1 = the whole line */
 	double value;             /* finite */
 	const char *text;         /* NULL or at most HL_STORE_EVENT_TEXT_MAX bytes */
+	int64_t id;               /* its row, as read by hl_store_events_page (put ignores it) */
 } hl_store_event;
 
 int hl_store_put_event(hl_store *st, const hl_store_event *ev);
@@ -136,6 +145,16 @@ int hl_store_put_event(hl_store *st, const hl_store_event *ev);
 typedef int (*hl_store_event_cb)(void *ctx, const hl_store_event *ev);
 int hl_store_walk_events(hl_store *st, const uint8_t *line_id, uint64_t since_ms,
 			 uint64_t until_ms, uint64_t kinds, hl_store_event_cb cb, void *ctx);
+/* The same events a page at a time: reads at most limit (>= 1) of them
+ * after the position (*after_ms, *after_id) in (time, recording) order and
+ * before until_ms, calls cb for those of kinds (0 = all), and moves the
+ * position to the last one read, of any kind. Each page is two index seeks
+ * and a sort of at most 2 x limit rows, however long the history. Returns
+ * the number read (< limit: none left) or a negative error; cb's non-zero
+ * return stops the page and is returned. Start at (since_ms, 0). */
+int hl_store_events_page(hl_store *st, const uint8_t *line_id, uint64_t until_ms,
+			 uint64_t kinds, uint64_t *after_ms, int64_t *after_id, unsigned limit,
+			 hl_store_event_cb cb, void *ctx);
 
 /* The newest time_ms among the events of line_id and the station's: the
  * latest our clock has read, as far as the record knows (0 if none). */

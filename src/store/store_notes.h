@@ -37,5 +37,10 @@ int hl_store_translation_certify(hl_store *st, int64_t id, const char *certifier
 typedef int (*hl_store_translation_cb)(void *ctx, const hl_store_translation *t);
 int hl_store_translation_walk(hl_store *st, const uint8_t line_id[32], hl_store_translation_cb cb,
 			      void *ctx);
+/* The same for the translations of one entry (author, seq), by id: an
+ * indexed look-up, for a listing that produces its entries one at a time. */
+int hl_store_translation_walk_entry(hl_store *st, const uint8_t line_id[32],
+				    const uint8_t author[32], uint64_t seq,
+				    hl_store_translation_cb cb, void *ctx);
 
 #endif

@@ -88,14 +88,53 @@ static int event_row(sqlite3_stmt *s, hl_store_event *ev)
 	ev->path = (int)path;
 	ev->value = sqlite3_column_double(s, 4);
 	ev->text = col_text(s, 5);
+	ev->id = 0;
 	return isfinite(ev->value) ? 0 : HL_ERR_STORE;
+}
+
+/* Hands each row of s to cb (those of kinds, 0 = all), counting them in
+ * *n and keeping the position of the last in *after_ms, *after_id (when
+ * given, s's 7th column is the id); resets s. cb's non-zero is returned. */
+static int events_loop(hl_store *st, sqlite3_stmt *s, uint64_t kinds, uint64_t *after_ms,
+		       int64_t *after_id, hl_store_event_cb cb, void *ctx, unsigned *n)
+{
+	int rc = 0;
+
+	st->ev_walking = 1;
+	for (;;) {
+		hl_store_event ev;
+		int src = sqlite3_step(s);
+
+		if (src == SQLITE_DONE)
+			break;
+		if (src != SQLITE_ROW) {
+			rc = HL_ERR_STORE;
+			break;
+		}
+		rc = event_row(s, &ev);
+		if (rc != 0)
+			break;
+		if (after_ms) {
+			ev.id = sqlite3_column_int64(s, 6);
+			*after_ms = ev.time_ms;
+			*after_id = ev.id;
+		}
+		(*n)++;
+		if (kinds == 0 || (kinds & (1ull << ev.kind)))
+			rc = cb(ctx, &ev);
+		if (rc != 0)
+			break;
+	}
+	st->ev_walking = 0;
+	hl_sq_done(s);
+	return rc;
 }
 
 int hl_store_walk_events(hl_store *st, const uint8_t *line_id, uint64_t since_ms,
 			 uint64_t until_ms, uint64_t kinds, hl_store_event_cb cb, void *ctx)
 {
 	sqlite3_stmt *s;
-	int rc;
+	unsigned n = 0;
 
 	if (!st || !line_id || !cb)
 		return HL_ERR_INVAL;
@@ -114,28 +153,48 @@ int hl_store_walk_events(hl_store *st, const uint8_t *line_id, uint64_t since_ms
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	st->ev_walking = 1;
-	for (;;) {
-		hl_store_event ev;
-		int src = sqlite3_step(s);
+	return events_loop(st, s, 0, NULL, NULL, cb, ctx, &n);
+}
 
-		if (src == SQLITE_DONE) {
-			rc = 0;
-			break;
-		}
-		if (src != SQLITE_ROW) {
-			rc = HL_ERR_STORE;
-			break;
-		}
-		rc = event_row(s, &ev);
-		if (rc == 0)
-			rc = cb(ctx, &ev);
-		if (rc != 0)
-			break;
+/* Each source (the line's events, the station's) in the order of its index
+ * (line, time_ms, then the rowid), a page of it, and the two merged: no
+ * sort of the whole span, which the OR of the plain walk needs. The kinds
+ * are filtered here, not in SQL, so that a page reads a bounded number of
+ * rows even where the kinds asked for are rare. */
+#define PAGE_OF(cond) \
+	"SELECT * FROM (SELECT line, time_ms, kind, path, value, text, id FROM events" \
+	" WHERE " cond " AND (time_ms, id)>(?2, ?3) AND time_ms<?4 ORDER BY time_ms, id LIMIT ?5)"
+
+int hl_store_events_page(hl_store *st, const uint8_t *line_id, uint64_t until_ms,
+			 uint64_t kinds, uint64_t *after_ms, int64_t *after_id, unsigned limit,
+			 hl_store_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	unsigned n = 0;
+	int rc;
+
+	if (!st || !line_id || !cb || !after_ms || !after_id || limit == 0 || limit > INT32_MAX)
+		return HL_ERR_INVAL;
+	if (st->ev_walking)
+		return HL_ERR_STATE;
+	if (*after_ms > (uint64_t)INT64_MAX)
+		return 0;
+	if (until_ms > (uint64_t)INT64_MAX)
+		until_ms = (uint64_t)INT64_MAX;
+	s = hl_sq_lazy(st, HL_SQ_SLOT_EVENTS,
+		       PAGE_OF("line=?1") " UNION ALL " PAGE_OF("line IS NULL") " ORDER BY 2, 7 LIMIT ?5");
+	if (!s)
+		return HL_ERR_STORE;
+	if (sqlite3_bind_blob(s, 1, line_id, 32, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)*after_ms) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, *after_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 4, (sqlite3_int64)until_ms) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 5, (int)limit) != SQLITE_OK) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
 	}
-	st->ev_walking = 0;
-	hl_sq_done(s);
-	return rc;
+	rc = events_loop(st, s, kinds, after_ms, after_id, cb, ctx, &n);
+	return rc != 0 ? rc : (int)n;
 }
 
 int hl_store_events_newest(hl_store *st, const uint8_t *line_id, uint64_t *ms)

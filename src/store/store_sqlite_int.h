@@ -20,11 +20,13 @@ typedef struct hl_store_ckpt hl_store_ckpt;
 
 /* Statements of the modules added with schema 4, prepared on first use and
  * kept until close; each module owns a range of slots. */
-#define HL_SQ_LAZY_MAX    56
+#define HL_SQ_LAZY_MAX    72
 #define HL_SQ_SLOT_WATCH  0   /* 0..15  store_sqlite_watch.c */
 #define HL_SQ_SLOT_BLOBS  16  /* 16..31 store_sqlite_blobs.c */
 #define HL_SQ_SLOT_NOTES  32  /* 32..47 store_sqlite_notes.c */
 #define HL_SQ_SLOT_OUTBOX 48  /* 48..55 store_sqlite_outbox.c */
+#define HL_SQ_SLOT_EVENTS 56  /* 56..63 store_sqlite_events.c */
+#define HL_SQ_SLOT_ROWS   64  /* 64..71 store_sqlite_rows.c */
 
 /* Each module's tables (schema 4, the outbox 5): CREATE ... IF NOT EXISTS. */
 extern const char hl_sq_watch_sql[];

@@ -29,6 +29,7 @@ enum {
 	SQ_GET,
 	SQ_CERTIFY,
 	SQ_WALK,
+	SQ_WALK_ENTRY,
 };
 
 #define COLS "id, line, author, seq, lang, text, translator, created_ms, certifier, certified_ms"
@@ -173,12 +174,25 @@ int hl_store_translation_certify(hl_store *st, int64_t id, const char *certifier
 	return sqlite3_changes(st->db) == 1 ? 0 : HL_ERR_STATE;
 }
 
+static int walk_rows(sqlite3_stmt *s, hl_store_translation_cb cb, void *ctx)
+{
+	hl_store_translation t;
+	int rc = 0, src;
+
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((rc = row(s, &t)) < 0 || (rc = cb(ctx, &t)) != 0)
+			break;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = HL_ERR_STORE;
+	hl_sq_done(s);
+	return rc;
+}
+
 int hl_store_translation_walk(hl_store *st, const uint8_t line_id[32], hl_store_translation_cb cb,
 			      void *ctx)
 {
 	sqlite3_stmt *s;
-	hl_store_translation t;
-	int rc = 0, src;
 
 	if (!st || !line_id || !cb)
 		return HL_ERR_INVAL;
@@ -190,12 +204,27 @@ int hl_store_translation_walk(hl_store *st, const uint8_t line_id[32], hl_store_
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((rc = row(s, &t)) < 0 || (rc = cb(ctx, &t)) != 0)
-			break;
+	return walk_rows(s, cb, ctx);
+}
+
+int hl_store_translation_walk_entry(hl_store *st, const uint8_t line_id[32],
+				    const uint8_t author[32], uint64_t seq,
+				    hl_store_translation_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+
+	if (!st || !line_id || !author || !cb || seq > (uint64_t)INT64_MAX)
+		return HL_ERR_INVAL;
+	/* translations_entry answers it without a scan. */
+	s = hl_sq_lazy(st, SQ_WALK_ENTRY, "SELECT " COLS " FROM translations WHERE line=?1"
+		       " AND author=?2 AND seq=?3 ORDER BY id");
+	if (!s)
+		return HL_ERR_STORE;
+	if (sqlite3_bind_blob(s, 1, line_id, 32, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_blob(s, 2, author, 32, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, (sqlite3_int64)seq) != SQLITE_OK) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
 	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = HL_ERR_STORE;
-	hl_sq_done(s);
-	return rc;
+	return walk_rows(s, cb, ctx);
 }

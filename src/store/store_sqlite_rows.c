@@ -198,6 +198,27 @@ int hl_store_find_hash(hl_store *st, const uint8_t hash[32], uint8_t line_id[32]
 	return rc;
 }
 
+/* pat: the GLOB for an id prefix of 1..64 hex digits (upper case, then
+ * '*'); its length without the NUL, or 0 if hexprefix is not one. Only hex
+ * digits reach the pattern, so it has no other GLOB syntax. */
+static size_t prefix_pattern(const char *hexprefix, char pat[66])
+{
+	size_t n = strnlen(hexprefix, 65);
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = hexprefix[i];
+		if (c >= 'a' && c <= 'f')
+			c = (char)(c - 'a' + 'A');
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+			return 0;
+		pat[i] = c;
+	}
+	pat[n] = '*';
+	pat[n + 1] = '\0';
+	return n + 1;
+}
+
 int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32],
 			 uint8_t author[32], uint64_t *seq, uint8_t hash[32])
 {
@@ -216,22 +237,11 @@ int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32
 		memset(hash, 0, 32);
 	if (!st || !hexprefix || !line_id || !author || !seq || !hash)
 		return HL_ERR_INVAL;
-	n = strnlen(hexprefix, 65);
-	if (n == 0 || n > 64)
+	n = prefix_pattern(hexprefix, pat);
+	if (n == 0)
 		return HL_ERR_INVAL;
-	/* Only hex digits reach the pattern, so it has no other GLOB syntax. */
-	for (size_t i = 0; i < n; i++) {
-		char c = hexprefix[i];
-		if (c >= 'a' && c <= 'f')
-			c = (char)(c - 'a' + 'A');
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
-			return HL_ERR_INVAL;
-		pat[i] = c;
-	}
-	pat[n] = '*';
-	pat[n + 1] = '\0';
 	s = st->stmt[ST_FIND_PREFIX];
-	if (sqlite3_bind_text(s, 1, pat, (int)n + 1, SQLITE_TRANSIENT) != SQLITE_OK) {
+	if (sqlite3_bind_text(s, 1, pat, (int)n, SQLITE_TRANSIENT) != SQLITE_OK) {
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
@@ -256,6 +266,55 @@ int hl_store_find_prefix(hl_store *st, const char *hexprefix, uint8_t line_id[32
 		*seq = 0;
 	}
 	return rc;
+}
+
+int hl_store_find_prefix_page(hl_store *st, const char *hexprefix, int64_t *after_rowid,
+			      unsigned rows, unsigned *found, uint8_t line_id[32], uint8_t author[32],
+			      uint64_t *seq, uint8_t hash[32])
+{
+	char pat[66];
+	size_t n;
+	sqlite3_stmt *s, *m;
+	sqlite3_int64 last = 0;
+	int rc = 0, src;
+
+	if (!st || !hexprefix || !after_rowid || !found || !line_id || !author || !seq || !hash ||
+	    rows == 0 || rows > INT32_MAX || *after_rowid < 0)
+		return HL_ERR_INVAL;
+	if ((n = prefix_pattern(hexprefix, pat)) == 0)
+		return HL_ERR_INVAL;
+	m = hl_sq_lazy(st, HL_SQ_SLOT_ROWS, "SELECT max(rowid) FROM entries");
+	s = hl_sq_lazy(st, HL_SQ_SLOT_ROWS + 1, "SELECT line, author, seq, hash FROM entries"
+		       " WHERE rowid>?1 AND rowid<=?2 AND hex(hash) GLOB ?3");
+	if (!m || !s)
+		return HL_ERR_STORE;
+	src = sqlite3_step(m);
+	if (src == SQLITE_ROW)
+		last = sqlite3_column_int64(m, 0);
+	hl_sq_done(m);
+	if (src != SQLITE_ROW)
+		return HL_ERR_STORE;
+	sqlite3_int64 to = *after_rowid > INT64_MAX - rows ? INT64_MAX : *after_rowid + rows;
+	if (sqlite3_bind_int64(s, 1, *after_rowid) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, to) != SQLITE_OK ||
+	    sqlite3_bind_text(s, 3, pat, (int)n, SQLITE_TRANSIENT) != SQLITE_OK) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
+	}
+	while (rc == 0 && (src = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((*found)++ > 0)
+			continue;
+		if ((rc = hl_sq_col32(s, 0, line_id)) == 0 && (rc = hl_sq_col32(s, 1, author)) == 0 &&
+		    (rc = col_seq(s, 2, seq)) == 0)
+			rc = hl_sq_col32(s, 3, hash);
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = HL_ERR_STORE;
+	hl_sq_done(s);
+	if (rc < 0)
+		return rc;
+	*after_rowid = to;
+	return to >= last;
 }
 
 /* Fills e from a ST_WALK row; range checks catch a tampered file. */

@@ -43,7 +43,7 @@ const char hl_sq_watch_sql[] =
 	"CREATE INDEX IF NOT EXISTS checkins_time ON checkins(line, base_ms);";
 
 enum {
-	S_PUT = HL_SQ_SLOT_WATCH, S_GET, S_DEL, S_OVERDUE, S_WALK, S_WALK_DUE,
+	S_PUT = HL_SQ_SLOT_WATCH, S_GET, S_DEL, S_OVERDUE, S_WALK, S_WALK_DUE, S_PAGE,
 	S_CI_PUT, S_CI_ANSWER, S_CI_MISSED, S_CI_WALK,
 };
 
@@ -177,11 +177,31 @@ int hl_store_watch_set_overdue(hl_store *st, const hl_store_watch *w, uint64_t o
 	return hl_sq_run(st, s);
 }
 
+/* Hands each row of s to cb; resets s. */
+static int rows_loop(sqlite3_stmt *s, hl_store_watch_cb cb, void *ctx)
+{
+	int rc = 0;
+	for (;;) {
+		hl_store_watch w;
+		int src = sqlite3_step(s);
+		if (src == SQLITE_DONE)
+			break;
+		if (src != SQLITE_ROW || watch_row(s, &w) < 0) {
+			rc = HL_ERR_STORE;
+			break;
+		}
+		rc = cb(ctx, &w);
+		if (rc != 0)
+			break;
+	}
+	hl_sq_done(s);
+	return rc;
+}
+
 int hl_store_watch_walk(hl_store *st, const uint8_t line_id[32], int only_due, uint64_t due_max,
 			hl_store_watch_cb cb, void *ctx)
 {
 	sqlite3_stmt *s;
-	int rc = 0;
 
 	if (!st || !line_id || !cb)
 		return HL_ERR_INVAL;
@@ -199,21 +219,27 @@ int hl_store_watch_walk(hl_store *st, const uint8_t line_id[32], int only_due, u
 		hl_sq_done(s);
 		return HL_ERR_STORE;
 	}
-	for (;;) {
-		hl_store_watch w;
-		int src = sqlite3_step(s);
-		if (src == SQLITE_DONE)
-			break;
-		if (src != SQLITE_ROW || watch_row(s, &w) < 0) {
-			rc = HL_ERR_STORE;
-			break;
-		}
-		rc = cb(ctx, &w);
-		if (rc != 0)
-			break;
+	return rows_loop(s, cb, ctx);
+}
+
+int hl_store_watch_page(hl_store *st, const uint8_t line_id[32], int64_t after_rowid,
+			unsigned limit, hl_store_watch_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+
+	if (!st || !line_id || !cb || limit == 0)
+		return HL_ERR_INVAL;
+	/* The rowid order is the table's own: each page starts with a seek. */
+	s = hl_sq_lazy(st, S_PAGE, "SELECT " WATCH_SEL " FROM watch WHERE rowid>?1 AND line=?2"
+		       " ORDER BY rowid LIMIT ?3");
+	if (!s)
+		return HL_ERR_STORE;
+	if (sqlite3_bind_int64(s, 1, after_rowid) != SQLITE_OK || b32(s, 2, line_id) < 0 ||
+	    sqlite3_bind_int64(s, 3, limit) != SQLITE_OK) {
+		hl_sq_done(s);
+		return HL_ERR_STORE;
 	}
-	hl_sq_done(s);
-	return rc;
+	return rows_loop(s, cb, ctx);
 }
 
 int hl_store_checkin_put(hl_store *st, const hl_store_checkin *c)

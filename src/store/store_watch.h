@@ -44,6 +44,11 @@ int hl_store_watch_set_overdue(hl_store *st, const hl_store_watch *w, uint64_t o
 typedef int (*hl_store_watch_cb)(void *ctx, const hl_store_watch *w);
 int hl_store_watch_walk(hl_store *st, const uint8_t line_id[32], int only_due, uint64_t due_max,
 			hl_store_watch_cb cb, void *ctx);
+/* The rows of line_id in the order they were written, from the first whose
+ * rowid is above after_rowid, at most limit (>= 1): a walk in pages, each
+ * one short, that resumes after the last rowid its cb saw. */
+int hl_store_watch_page(hl_store *st, const uint8_t line_id[32], int64_t after_rowid,
+			unsigned limit, hl_store_watch_cb cb, void *ctx);
 
 /* ---- check-ins: one row per CHECKIN entry, ours or the peer's, kept ---- */
 enum hl_checkin_state { HL_CHECKIN_WAITING = 0, HL_CHECKIN_ANSWERED = 1, HL_CHECKIN_MISSED = 2 };

@@ -24,6 +24,14 @@
 #define HL_MAX_API_CLIENTS    64u
 #define HL_MAX_API_SUBSCRIBERS 16u    /* of them subscribed to events (consoles) */
 #define HL_API_MAX_INFLIGHT   4096u  /* pipelined sends per client awaiting commit */
+/* Backpressure and steps (docs/API.md "Limits"): a client with this much of
+ * its replies unread is no longer read, and its large answer pauses; large
+ * answers are made in steps of about HL_API_STEP_US of loop time (shared by
+ * the clients producing at once) and HL_API_STEP_BYTES of output. */
+#define HL_API_OUT_MAX        (1024u * 1024u)
+#define HL_API_STEP_US        2000u
+#define HL_API_STEP_BYTES     (64u * 1024u)
+#define HL_API_MAX_LISTINGS   4u     /* log and inbox listings in progress at once */
 
 #define HL_HANDSHAKES_PER_SOURCE_PER_S 10u /* incoming, per source address */
 #define HL_HANDSHAKE_BURST    20u

@@ -149,7 +149,8 @@ line_up() { [ "$(field "$1" "$2" state)" = up ]; }
 all_receipted() { # NAME PEER: every own entry covered by the peer's receipt
 	local s
 	s=$(hl "$1" status --json | jq -r --arg p "$2" '.lines[] | select(.peer == $p) | "\(.own_seq) \(.receipted_seq)"')
-	[ "${s% *}" = "${s#* }" ]
+	# No answer is no proof: an empty s would compare equal to itself.
+	[ -n "$s" ] && [ "${s% *}" = "${s#* }" ]
 }
 
 # chain NAME PEER own|peer: "seq id" lines of one chain of the line.

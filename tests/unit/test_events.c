@@ -1,5 +1,6 @@
 /* test_events.c — link events and alarm rows in the SQLite store (schema
- * version 2): order, filters, limits, open-alarm uniqueness, the migration from 1. */
+ * version 2): order, filters, limits, reading in pages, open-alarm
+ * uniqueness, the migration from 1. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -307,11 +308,86 @@ static void test_migration_from_1(void **state)
 	assert_int_equal(hl_store_open(f->path, &f->st, err, sizeof err), 0);
 }
 
+/* Every event as a line of text, for comparing two ways of reading. */
+typedef struct {
+	char *buf;
+	size_t len, cap;
+	unsigned n;
+} dump;
+
+static int dump_ev(void *ctx, const hl_store_event *ev)
+{
+	dump *d = ctx;
+	char line[200];
+	int n = snprintf(line, sizeof line, "%llu %d %d %g %s %s\n", (unsigned long long)ev->time_ms,
+			 ev->kind, ev->path, ev->value, ev->text ? ev->text : "-",
+			 ev->line_id ? "line" : "station");
+	if (d->len + (size_t)n + 1 > d->cap) {
+		d->cap = (d->cap + (size_t)n + 1) * 2;
+		d->buf = realloc(d->buf, d->cap);
+		assert_non_null(d->buf);
+	}
+	memcpy(d->buf + d->len, line, (size_t)n + 1);
+	d->len += (size_t)n;
+	d->n++;
+	return 0;
+}
+
+/* Pages read the same events in the same order as the walk: the line's and
+ * the station's merged, ties in time as recorded, other lines left out,
+ * kinds filtered, whatever the page size; and a page reads at most its
+ * limit even when the kinds asked for are rare. */
+static void test_events_pages(void **state)
+{
+	fixture *f = *state;
+	static const int kinds[] = { HL_EV_RTT, HL_EV_PATH_UP, HL_EV_RTT, HL_EV_LINE_DOWN,
+				     HL_EV_TEST_OK, HL_EV_RTT, HL_EV_START, HL_EV_RTT };
+	uint64_t masks[] = { 0, (1ull << HL_EV_START) | (1ull << HL_EV_LINE_DOWN) };
+	char text[16];
+
+	for (int i = 0; i < 700; i++) {
+		/* Times go back now and then and repeat: order is by time, then recording. */
+		uint64_t t = 10000 + (uint64_t)(i / 3) * 7 - (uint64_t)(i % 50 == 0) * 500;
+		int k = kinds[i % 8];
+		const uint8_t *line = k == HL_EV_START ? NULL : i % 5 == 0 ? f->other : f->line;
+		snprintf(text, sizeof text, "e%d", i);
+		assert_int_equal(hl_events_record(f->st, line, t, k, i % 3 - 1, i * 0.5,
+						  i % 4 ? text : NULL), 0);
+	}
+	for (size_t m = 0; m < sizeof masks / sizeof masks[0]; m++) {
+		dump want = { 0 };
+		assert_int_equal(hl_store_walk_events(f->st, f->line, 10500, 11500, masks[m], dump_ev,
+						      &want), 0);
+		assert_true(want.n > 10);
+		static const unsigned limits[] = { 1, 7, 256, 10000 };
+		for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+			dump got = { 0 };
+			uint64_t after_ms = 10500;
+			int64_t after_id = 0;
+			int n;
+			do {
+				n = hl_store_events_page(f->st, f->line, 11500, masks[m], &after_ms,
+							 &after_id, limits[l], dump_ev, &got);
+				assert_true(n >= 0 && n <= (int)limits[l]);
+			} while (n == (int)limits[l]);
+			assert_int_equal(got.n, want.n);
+			assert_memory_equal(got.buf, want.buf, want.len);
+			free(got.buf);
+		}
+		free(want.buf);
+	}
+	uint64_t after_ms = 0;
+	int64_t after_id = 0;
+	assert_int_equal(hl_store_events_page(f->st, f->line, 11500, 0, &after_ms, &after_id, 0,
+					      dump_ev, NULL), HL_ERR_INVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_events_order_and_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alarm_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_from_1, setup, teardown),

@@ -1,6 +1,6 @@
 /* test_report.c — the availability report from synthetic link events: exact
  * percentages, outages with their causes (down, stopped, crash), tests, RTT
- * percentiles, and the thinning of long timelines. */
+ * percentiles, the thinning of long timelines, and the same made in steps. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -338,6 +338,56 @@ static void test_thinning(void **state)
 	json_decref(r);
 }
 
+/* The report in the smallest steps (a budget spent at once: a page of
+ * events or a little sorting each) is the report made in one go, over a
+ * history of many pages with state before the period and ties in time. */
+static void test_steps(void **state)
+{
+	fixture *f = *state;
+	uint32_t x = 12345;
+
+	assert_int_equal(hl_store_begin(f->st), 0);
+	ev(f, S(0), HL_EV_START, -1, 0, NULL);
+	ev(f, S(0), HL_EV_LINE_UP, 0, 0, NULL);
+	for (int i = 0; i < 3000; i++) {
+		x = x * 1103515245u + 12345u;
+		uint64_t t = S(1) + (uint64_t)(i / 2) * 300;
+		int path = (int)(x >> 16) % 2;
+		ev(f, t, HL_EV_RTT, path, (double)((x >> 8) % 1000) / 10.0, NULL);
+		if (i % 97 == 0)
+			ev(f, t, HL_EV_PATH_DOWN, path, 0, "flap");
+		if (i % 97 == 1)
+			ev(f, t, HL_EV_PATH_UP, path, 0, NULL);
+		if (i % 401 == 0)
+			ev(f, t, i % 2 ? HL_EV_TEST_OK : HL_EV_TEST_FAIL, path, 12.5, NULL);
+		if (i == 1500) {
+			ev(f, t, HL_EV_STOP, -1, 0, NULL);
+			ev(f, t + 2000, HL_EV_START, -1, 0, NULL);
+			ev(f, t + 2500, HL_EV_LINE_UP, 1, 0, NULL);
+		}
+	}
+	assert_int_equal(hl_store_commit(f->st), 0);
+
+	/* The period begins in the middle: what came before sets the state. */
+	json_t *one = hl_report_json(f->st, f->line, "moscow", 2, S(200), S(1200));
+	assert_non_null(one);
+	hl_report *rep = hl_report_begin(f->st, f->line, "moscow", 2, S(200), S(1200));
+	assert_non_null(rep);
+	hl_budget spent = { 0 };
+	int rc, steps = 0;
+	while ((rc = hl_report_step(rep, &spent)) == 0)
+		steps++;
+	assert_int_equal(rc, 1);
+	assert_true(steps > 10);
+	json_t *stepped = hl_report_result(rep);
+	assert_non_null(stepped);
+	assert_true(json_equal(one, stepped));
+	assert_true(geti(one, "rtt.0.count") + geti(one, "rtt.1.count") > 1000);
+	json_decref(stepped);
+	json_decref(one);
+	hl_report_free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,6 +395,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_and_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outage_before_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thinning, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
