@@ -228,8 +228,9 @@ static void do_report(hl_api_client *c, const hl_api_request *r)
 
 /* From here the connection carries events only; what the client still
  * sends is read (so its close is noticed) and ignored. */
-static void do_subscribe(hl_api_client *c)
+static void do_subscribe(hl_api_client *c, const hl_api_request *r)
 {
+	(void)r;
 	hl_api *api = c->api;
 	if (!api->events && !(api->events = hl_api_events_new(api, api->d))) {
 		hl_api_reply_error(c, "subscribe: out of memory");
@@ -288,64 +289,78 @@ static void do_listing(hl_api_client *c, hl_api_producer *p)
 		hl_api_produce(c, p);
 }
 
-/* Shape, types and ranges are api_request.c's (fuzzed on its own); what
- * needs the daemon — is the peer configured — is checked here. */
+static void do_status(hl_api_client *c, const hl_api_request *r)
+{
+	(void)r;
+	hl_api_reply(c, hl_api_status(c->api->d));
+}
+
+static void do_inbox(hl_api_client *c, const hl_api_request *r)
+{
+	do_listing(c, hl_listing_inbox(c->api->d, r->unacked));
+}
+
+static void do_log(hl_api_client *c, const hl_api_request *r)
+{
+	hl_line *l = hl_core_line_by_name(c->api->d, r->peer);
+	if (!l)
+		hl_api_reply_error(c, "log: no such peer in the configuration");
+	else
+		do_listing(c, hl_listing_log(c->api->d, l));
+}
+
+static void do_attachment(hl_api_client *c, const hl_api_request *r)
+{
+	hl_api_reply(c, hl_blob_api(c->api->d, r));
+}
+
+static void do_forms(hl_api_client *c, const hl_api_request *r)
+{
+	(void)r;
+	hl_api_reply(c, hl_notice_forms_json(c->api->d));
+}
+
+/* Which field of a request names an entry (resolve_first). */
+enum { NAMES_NONE, NAMES_ENTRY, NAMES_REPLY_TO };
+
+/* The commands: a row per request of docs/API.md; a new request is a row
+ * here. Shape, types and ranges are api_request.c's (fuzzed on its own);
+ * what needs the station (is the peer configured) is the handler's. */
+static const struct {
+	void (*fn)(hl_api_client *c, const hl_api_request *r);
+	int names;
+} commands[] = {
+	[HL_API_STATUS] = { do_status, NAMES_NONE },
+	[HL_API_INBOX] = { do_inbox, NAMES_NONE },
+	[HL_API_LOG] = { do_log, NAMES_NONE },
+	[HL_API_SEND] = { hl_api_do_send, NAMES_REPLY_TO },
+	[HL_API_TEST] = { do_test, NAMES_NONE },
+	[HL_API_REPORT] = { do_report, NAMES_NONE },
+	[HL_API_EXPORT] = { hl_api_do_export, NAMES_NONE },
+	[HL_API_ATTACH_BEGIN] = { do_attachment, NAMES_NONE },
+	[HL_API_ATTACH_CHUNK] = { do_attachment, NAMES_NONE },
+	[HL_API_ATTACHMENT] = { do_attachment, NAMES_ENTRY },
+	[HL_API_ACK] = { hl_api_do_ack, NAMES_ENTRY },
+	[HL_API_SUBSCRIBE] = { do_subscribe, NAMES_NONE },
+	[HL_API_NOTICE] = { hl_api_do_notice, NAMES_REPLY_TO },
+	[HL_API_FORMS] = { do_forms, NAMES_NONE },
+	[HL_API_TRANSLATE] = { hl_api_do_note, NAMES_ENTRY },
+	[HL_API_CERTIFY] = { hl_api_do_note, NAMES_NONE },
+};
+
+static int command_names(const hl_api_request *r)
+{
+	size_t k = (size_t)r->cmd;
+	return k < sizeof commands / sizeof commands[0] ? commands[k].names : NAMES_NONE;
+}
+
 static void handle(hl_api_client *c, const hl_api_request *r)
 {
-	hl_core *d = c->api->d;
-	hl_line *l;
-
-	switch (r->cmd) {
-	case HL_API_SEND:
-		hl_api_do_send(c, r);
-		break;
-	case HL_API_REPORT:
-		do_report(c, r);
-		break;
-	case HL_API_TEST:
-		do_test(c, r);
-		break;
-	case HL_API_EXPORT:
-		hl_api_do_export(c, r);
-		break;
-	case HL_API_ACK:
-		hl_api_do_ack(c, r);
-		break;
-	case HL_API_STATUS:
-		hl_api_reply(c, hl_api_status(d));
-		break;
-	case HL_API_INBOX:
-		do_listing(c, hl_listing_inbox(d, r->unacked));
-		break;
-	case HL_API_LOG:
-		l = hl_core_line_by_name(d, r->peer);
-		if (!l)
-			hl_api_reply_error(c, "log: no such peer in the configuration");
-		else
-			do_listing(c, hl_listing_log(d, l));
-		break;
-	case HL_API_ATTACH_BEGIN:
-	case HL_API_ATTACH_CHUNK:
-	case HL_API_ATTACHMENT:
-		hl_api_reply(c, hl_blob_api(d, r));
-		break;
-	case HL_API_SUBSCRIBE:
-		do_subscribe(c);
-		break;
-	case HL_API_NOTICE:
-		hl_api_do_notice(c, r);
-		break;
-	case HL_API_FORMS:
-		hl_api_reply(c, hl_notice_forms_json(d));
-		break;
-	case HL_API_TRANSLATE:
-	case HL_API_CERTIFY:
-		hl_api_do_note(c, r);
-		break;
-	case HL_API_NONE:
+	size_t k = (size_t)r->cmd;
+	if (k < sizeof commands / sizeof commands[0] && commands[k].fn)
+		commands[k].fn(c, r);
+	else
 		hl_api_reply_error(c, "unknown command");
-		break;
-	}
 }
 
 /* An entry named by an id prefix is found by a scan of every entry: first
@@ -381,20 +396,8 @@ static void resolve_free(hl_api_producer *p)
 /* 1 when r was taken by a scan for its entry's id prefix. */
 static int resolve_first(hl_api_client *c, hl_api_request *r)
 {
-	const char *text = NULL;
-	switch (r->cmd) {
-	case HL_API_ACK:
-	case HL_API_TRANSLATE:
-	case HL_API_ATTACHMENT:
-		text = r->entry;
-		break;
-	case HL_API_SEND:
-	case HL_API_NOTICE:
-		text = r->reply_to;
-		break;
-	default:
-		return 0;
-	}
+	int names = command_names(r);
+	const char *text = names == NAMES_ENTRY ? r->entry : names == NAMES_REPLY_TO ? r->reply_to : NULL;
 	hl_entry_memo m;
 	if (!hl_entry_prefix_begin(text, &m))
 		return 0;
