@@ -30,6 +30,7 @@
 #include "station/notes.h"
 #include "station/report.h"
 #include "util/text.h"
+#include "api/checkin_json.h"
 #include "station/watch.h"
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);

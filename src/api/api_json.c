@@ -4,10 +4,12 @@
 
 #include <string.h>
 
+#include "api/blob_api.h"
 #include "station/blob.h"
 #include "util/err.h"
 #include "station/notes.h"
 #include "util/text.h"
+#include "api/checkin_json.h"
 #include "station/watch.h"
 
 static json_t *hex_str(const uint8_t *p, size_t n)

@@ -9,6 +9,7 @@
 #include "station/notes.h"
 #include "store/store.h"
 #include "store/store_outbox.h"
+#include "api/watch_view.h"
 #include "station/watch.h"
 
 json_t *hl_api_status(hl_core *d);

@@ -17,6 +17,7 @@
 #include "station/notes.h"
 #include "util/stepsort.h"
 #include "store/store_outbox.h"
+#include "api/watch_view.h"
 #include "station/watch.h"
 
 #define SCAN_CHUNK 128u /* entries read per store walk */

@@ -5,8 +5,10 @@
 
 #include <string.h>
 
+#include "api/blob_api.h"
 #include "station/blob.h"
 #include "store/store_outbox.h"
+#include "api/watch_view.h"
 #include "station/watch.h"
 
 void hl_outbox_status_json(const hl_line *l, json_t *o)

@@ -204,34 +204,13 @@ int hl_blob_on_entry(hl_line *l, const hl_entry *e, int own)
 	return 0;
 }
 
-static const char *state_name(const hl_store_blob *b, uint64_t size)
+const char *hl_blob_state_name(const hl_store_blob *b, uint64_t size)
 {
 	if (b->size != size || b->state == HL_BLOB_FAILED)
 		return "failed";
 	return b->state == HL_BLOB_COMPLETE ? "complete" : "pending";
 }
 
-json_t *hl_blob_entry_json(hl_core *d, hl_line *l, const hl_entry *e, int own,
-			   size_t *text_off)
-{
-	hl_attach_desc a;
-	*text_off = 0;
-	if (!(e->flags & HL_FLAG_ATTACHMENT) || hl_attach_parse(e->body, e->body_len, &a, text_off) < 0)
-		return NULL;
-	char id[65];
-	hl_hex(a.hash, 32, id);
-	hl_store_blob b;
-	int rc = hl_store_blob_get(d->store, l->line_id, a.hash, &b);
-	json_t *o = json_pack("{s:s, s:s, s:I}", "id", id, "name", a.name, "size", (json_int_t)a.size);
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "have", json_integer(rc == 0 ? (json_int_t)b.have : 0));
-	json_object_set_new(o, "state", json_string(rc == 0 ? state_name(&b, a.size) :
-						    own ? "missing" : "pending"));
-	if (own)
-		json_object_set_new(o, "delivered", json_boolean(rc == 0 && b.peer_have == a.size));
-	return o;
-}
 
 int hl_blob_send_body(hl_line *l, const char *hash_hex, const char *text, size_t text_len,
 		      uint8_t **body, size_t *body_len, char *err, size_t errlen)

@@ -5,7 +5,6 @@
 #ifndef HL_BLOB_H
 #define HL_BLOB_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,10 +45,8 @@ int hl_blob_append(hl_line *l, hl_store_blob *b, const uint8_t hash[32], uint64_
  * holds the reply sentence. */
 int hl_blob_send_body(hl_line *l, const char *hash_hex, const char *text, size_t text_len,
 		      uint8_t **body, size_t *body_len, char *err, size_t errlen);
-/* api_json.c: {"id","name","size","have","state"} (and for our own entries
- * "delivered") for an entry flagged ATTACHMENT; NULL for another entry.
- * *text_off: where the message text starts in the body (0 without one). */
-json_t *hl_blob_entry_json(hl_core *d, hl_line *l, const hl_entry *e, int own,
-			   size_t *text_off);
+/* A blob's state as views name it: "complete", "pending" or "failed"
+ * (held with another size, or given up). */
+const char *hl_blob_state_name(const hl_store_blob *b, uint64_t size);
 
 #endif

@@ -5,7 +5,7 @@
  * hash per entry. Gathered in steps into
  * compact sorted arrays (about 48 bytes per entry), so that a listing of a
  * long line neither holds the loop nor a JSON object per entry. */
-#include "watch.h"
+#include "watch_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
