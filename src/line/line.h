@@ -182,6 +182,10 @@ int hl_line_hello(hl_line *l, hl_session *s);
 int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 /* After a commit: receipts out, resume streaming. */
 void hl_line_committed(hl_line *l);
+/* The receipt owed for the peer's entries, if all it covers is durable:
+ * after a commit, and at the end of a turn that wrote nothing (a resend
+ * of an entry we hold is receipted again: its first receipt may be lost). */
+void hl_line_flush_receipt(hl_line *l);
 /* After a failed commit: reload heads from the store; the peer is asked to
  * resend (hl_line_store_retry, from the tick) once the hold has passed. */
 void hl_line_reload(hl_line *l);

@@ -1,7 +1,7 @@
 /* test_line_core.c — the line core (line.c, line_write.c, path.c, session.c)
  * driven without a daemon or a socket (fakecore.h): resume after HELLO, a
- * gap asks WANT, equivocation stops the line for good, and the features and
- * observers hear what they must, in order. */
+ * gap asks WANT, a duplicate is receipted again, equivocation stops the line
+ * for good, and the features and observers hear what they must, in order. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -195,6 +195,32 @@ static void test_gap_asks_want(void **state)
 	assert_int_equal(fk_stored(f, f->peer->pub.ed), 2);
 }
 
+/* (c) A peer entry we hold, sent again (its receipt was lost), is
+ * receipted again at the end of the turn and not stored twice. */
+static void test_duplicate_rereceipted(void **state)
+{
+	fk *f = *state;
+	hl_buf e1, copy;
+	uint8_t h1[32];
+	fk_link *a = up(f);
+	fk_skip(a);
+	fk_peer_entry(f, 1, zero32, "one", &e1, h1);
+	hl_buf_init(&copy, HL_MAX_ENTRY);
+	assert_int_equal(hl_buf_put(&copy, e1.p, e1.len), 0);
+	assert_int_equal(fk_send_entry(a, &e1), 0);
+	hl_core_commit(&f->core);
+	expect_receipt(f, a, 1);
+	assert_int_equal(fk_pending(a, HL_REC_RECEIPT), 0);
+
+	assert_int_equal(fk_send_entry(a, &copy), 0);
+	hl_core_commit(&f->core); /* the loop's end of turn */
+	expect_receipt(f, a, 1);
+	assert_int_equal(fk_stored(f, f->peer->pub.ed), 1);
+	assert_int_equal(fk_count(f, 'F', 'e', 1), 1);
+	assert_int_equal(fk_count(f, 'O', 'e', 1), 1);
+	assert_false(a->closed);
+}
+
 /* (d) A second, validly signed entry at a seq we hold stops the line for
  * good: session closed, observers told, alarm raised, proof kept, and all
  * of it still so after a restart. */
@@ -297,6 +323,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_resume_after_hello, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_restart, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_gap_asks_want, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_rereceipted, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation_stops, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_hooks_in_order, fk_setup, fk_teardown),
 	};
