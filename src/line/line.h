@@ -233,7 +233,8 @@ void hl_line_drain_tick(hl_line *l);
 /* feature.c: an entry was stored in the open transaction (own: ours,
  * stored_ms: our clock): each feature's on_entry, then the observers.
  * e->body points into the caller's buffer. Negative if what follows from it
- * could not be recorded. */
+ * could not be recorded: the turn's transaction is then lost (the entry is
+ * not kept). */
 int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 			 uint64_t stored_ms, int own);
 

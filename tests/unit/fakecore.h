@@ -54,6 +54,7 @@ typedef struct {
 	int n_log;
 	int turns;           /* observer turn calls */
 	int entry_fail;      /* the feature's on_entry returns it for peer entries */
+	int own_fail;        /* and this for ours */
 } fk;
 
 static inline fk *fk_of(hl_line *l)
@@ -92,7 +93,7 @@ static inline int fk_feat_entry(hl_line *l, const hl_entry *e, const uint8_t has
 	fk_event *ev = fk_note(f, 'F', 'e');
 	ev->own = own;
 	ev->seq = e->seq;
-	return own ? 0 : f->entry_fail;
+	return own ? f->own_fail : f->entry_fail;
 }
 
 static inline void fk_feat_hello(hl_line *l, hl_session *s)

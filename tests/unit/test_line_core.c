@@ -315,6 +315,63 @@ static void test_hooks_in_order(void **state)
 	assert_string_equal(f->log[f->n_log - 1].state, "down");
 }
 
+/* A feature that cannot record what follows from an entry fails its
+ * store: the turn is lost whole, as on a failed write. A peer entry is not
+ * kept, nor receipted, nor heard of, and is asked for again once the store
+ * may take it; the session stays. An own entry's submit fails and its seq
+ * is signed again, as it never went out. */
+static void test_failing_hook_fails_store(void **state)
+{
+	fk *f = *state;
+	hl_buf e1, again;
+	uint8_t h1[32], hash[32];
+	const uint8_t *b;
+	size_t n;
+	uint64_t seq = 0;
+	hl_line_draft dr = { .kind = HL_KIND_MESSAGE, .lang = "en", .body = (const uint8_t *)"x", .body_len = 1 };
+	fk_link *a = up(f);
+	fk_skip(a);
+	fk_peer_entry(f, 1, zero32, "one", &e1, h1);
+	hl_buf_init(&again, HL_MAX_ENTRY);
+	assert_int_equal(hl_buf_put(&again, e1.p, e1.len), 0);
+	f->entry_fail = HL_ERR_NOMEM;
+	assert_int_equal(fk_send_entry(a, &e1), 0);
+	assert_true(hl_store_tx_failed(f->core.store));
+	assert_int_equal(fk_count(f, 'O', 'e', 0), 0);
+	hl_core_commit(&f->core);
+	assert_int_equal(fk_stored(f, f->peer->pub.ed), 0);
+	assert_int_equal(f->l->peer_seq, 0);
+	assert_int_equal(fk_pending(a, HL_REC_RECEIPT), 0);
+	assert_int_equal(f->log[f->n_log - 1].what, 'a');
+	assert_int_equal(f->log[f->n_log - 1].kind, HL_ALARM_STORE);
+	assert_int_equal(f->log[f->n_log - 1].on, 1);
+	assert_false(a->closed);
+
+	f->entry_fail = 0;
+	f->core.store_hold_until_ms = 0; /* the store's hold has passed */
+	hl_line_store_retry(f->l); /* from the tick */
+	hl_core_commit(&f->core);  /* the turn ends: what it queued goes */
+	fk_expect(a, HL_REC_WANT, &b, &n);
+	assert_int_equal(hl_be64_get(b), 1);
+	assert_int_equal(fk_send_entry(a, &again), 0);
+	hl_core_commit(&f->core);
+	expect_receipt(f, a, 1);
+	assert_int_equal(fk_stored(f, f->peer->pub.ed), 1);
+	assert_int_equal(fk_count(f, 'O', 'e', 1), 1);
+	assert_false(hl_alarm_is_open(f->core.alarms, f->l->line_id, HL_ALARM_STORE, -1));
+
+	f->own_fail = HL_ERR_NOMEM;
+	assert_int_equal(hl_line_submit(f->l, &dr, &seq, hash), HL_ERR_NOMEM);
+	hl_core_commit(&f->core);
+	assert_int_equal(fk_stored(f, f->id->pub.ed), 0);
+	assert_int_equal(fk_pending(a, HL_REC_ENTRY), 0);
+	f->own_fail = 0;
+	f->core.store_hold_until_ms = 0;
+	assert_int_equal(fk_submit(f, "again"), 1);
+	hl_core_commit(&f->core);
+	expect_own_entry(f, a, 1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -326,6 +383,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicate_rereceipted, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation_stops, fk_setup, fk_teardown),
 		cmocka_unit_test_setup_teardown(test_hooks_in_order, fk_setup, fk_teardown),
+		cmocka_unit_test_setup_teardown(test_failing_hook_fails_store, fk_setup, fk_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
