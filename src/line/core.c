@@ -151,6 +151,10 @@ void hl_core_commit(hl_core *d)
 				hl_line_committed(&d->lines[i]);
 			}
 		}
+	} else {
+		for (int i = 0; i < d->n_lines; i++)
+			if (!d->lines[i].retired)
+				hl_line_flush_receipt(&d->lines[i]);
 	}
 	hl_after *a = d->after_head;
 	d->after_head = d->after_tail = NULL;

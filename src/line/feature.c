@@ -2,6 +2,10 @@
  * the order they were registered, and what follows a stored entry. */
 #include "core.h"
 
+#include <stdio.h>
+
+#include "util/err.h"
+
 int hl_features_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len,
 			  int *taken)
 {
@@ -24,6 +28,17 @@ int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 	for (int i = 0; i < l->d->n_features; i++) {
 		const hl_feature *f = l->d->features[i];
 		int rc = f->on_entry ? f->on_entry(l, e, hash, stored_ms, own) : 0;
+		if (rc < 0 && !hl_store_tx_failed(l->d->store)) {
+			/* What follows from an entry is part of it (the watch row of
+			 * a message): the turn that holds the entry without it must
+			 * not commit. It is lost whole, as on a failed write, and
+			 * the peer asked again (line.c), the operator told. */
+			char why[160];
+			snprintf(why, sizeof why, "%s could not record what follows %s entry %llu: %s",
+				 f->name, own ? "our" : "the peer's", (unsigned long long)e->seq,
+				 hl_strerror(rc));
+			hl_store_tx_abandon(l->d->store, why);
+		}
 		if (rc < 0)
 			return rc;
 	}

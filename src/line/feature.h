@@ -24,7 +24,8 @@ typedef struct hl_feature {
 	 * negative closes the session. */
 	int (*on_record)(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 	/* An entry (own: ours) stored in the turn's open transaction; negative
-	 * if what follows from it could not be recorded. */
+	 * if what follows from it could not be recorded: the turn is then
+	 * lost whole, the entry with it (feature.c). */
 	int (*on_entry)(hl_line *l, const hl_entry *e, const uint8_t hash[32], uint64_t stored_ms,
 			int own);
 	/* The peer's HELLO verified on s: resume what waits on the line. */

@@ -15,8 +15,6 @@
 #include "store/store_outbox.h"
 
 
-static void flush_receipt(hl_line *l);
-
 static int own_author_hash(hl_line *l, uint64_t seq, uint8_t out[32])
 {
 	if (seq == 0) {
@@ -272,7 +270,7 @@ static int on_hello(hl_line *l, hl_session *s, const uint8_t *body, size_t len)
 	if (l->peer_durable > 0)
 		l->need_receipt = 1;
 	hl_path_choose(l);
-	flush_receipt(l);
+	hl_line_flush_receipt(l);
 	hl_line_pump(l);
 	hl_features_on_hello(l, s);
 	return 0;
@@ -568,7 +566,7 @@ int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *bo
 
 /* Sends a receipt for the peer's entries that are durable. Entries stored in
  * the open transaction are receipted only after its commit. */
-static void flush_receipt(hl_line *l)
+void hl_line_flush_receipt(hl_line *l)
 {
 	if (!l->need_receipt || l->peer_durable == 0 || l->peer_durable != l->peer_seq)
 		return;
@@ -596,7 +594,7 @@ void hl_line_committed(hl_line *l)
 	l->stop_unsaved = l->receipt_unsaved = 0;
 	free(l->conflict_enc);
 	l->conflict_enc = NULL;
-	flush_receipt(l);
+	hl_line_flush_receipt(l);
 	hl_line_pump(l);
 }
 

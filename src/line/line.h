@@ -196,6 +196,10 @@ int hl_line_hello(hl_line *l, hl_session *s);
 int hl_line_on_record(hl_line *l, hl_session *s, uint8_t type, const uint8_t *body, size_t len);
 /* After a commit: receipts out, resume streaming. */
 void hl_line_committed(hl_line *l);
+/* The receipt owed for the peer's entries, if all it covers is durable:
+ * after a commit, and at the end of a turn that wrote nothing (a resend
+ * of an entry we hold is receipted again: its first receipt may be lost). */
+void hl_line_flush_receipt(hl_line *l);
 /* After a failed commit: reload heads from the store; the peer is asked to
  * resend (hl_line_store_retry, from the tick) once the hold has passed. */
 void hl_line_reload(hl_line *l);
@@ -243,7 +247,8 @@ void hl_line_drain_tick(hl_line *l);
 /* feature.c: an entry was stored in the open transaction (own: ours,
  * stored_ms: our clock): each feature's on_entry, then the observers.
  * e->body points into the caller's buffer. Negative if what follows from it
- * could not be recorded. */
+ * could not be recorded: the turn's transaction is then lost (the entry is
+ * not kept). */
 int hl_line_entry_stored(hl_line *l, const hl_entry *e, const uint8_t hash[32],
 			 uint64_t stored_ms, int own);
 

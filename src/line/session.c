@@ -1,6 +1,7 @@
 /* session.c — one TCP connection to a peer: the Noise IK/IKpsk2 handshake
  * (initiator or silent responder), then sealed transport messages carrying
- * records. It knows nothing of entries; records go to the line. */
+ * records; or a session another transport carries (transport.h). It knows
+ * nothing of entries; records go to the line. */
 #include "session_int.h"
 
 #include <sodium.h>
@@ -20,11 +21,12 @@ typedef struct {
 	uint8_t data[];
 } write_req;
 
-static void on_close(uv_handle_t *h)
+static int tcp_send(hl_session *s, const uint8_t *records, size_t len);
+static void tcp_close(hl_session *s);
+static const hl_transport tcp_noise = { tcp_send, tcp_close };
+
+void hl_session_free(hl_session *s)
 {
-	hl_session *s = h->data;
-	if (--s->handles_open > 0)
-		return;
 	hl_core *d = s->d;
 	for (hl_session **pp = &d->sessions; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
@@ -38,7 +40,15 @@ static void on_close(uv_handle_t *h)
 	free(s);
 }
 
-static hl_session *session_new(hl_core *d)
+static void on_close(uv_handle_t *h)
+{
+	hl_session *s = h->data;
+	if (--s->handles_open == 0)
+		hl_session_free(s);
+}
+
+/* A session in the core's list, carried by tr (no handles yet). */
+static hl_session *session_alloc(hl_core *d, const hl_transport *tr, void *ctx)
 {
 	hl_session *s = calloc(1, sizeof *s);
 	if (!s)
@@ -47,11 +57,22 @@ static hl_session *session_new(hl_core *d)
 	s->path = -1;
 	s->srtt_ms = -1;
 	s->rsrtt_ms = -1;
+	s->tr = tr;
+	s->tr_ctx = ctx;
 	hl_framer_init(&s->framer);
 	hl_buf_init(&s->out, HL_MAX_TRANSPORT_PT);
+	s->next = d->sessions;
+	d->sessions = s;
+	return s;
+}
+
+static hl_session *session_new(hl_core *d)
+{
+	hl_session *s = session_alloc(d, &tcp_noise, NULL);
+	if (!s)
+		return NULL;
 	if (uv_tcp_init(&d->loop, &s->tcp) != 0) {
-		hl_framer_free(&s->framer);
-		free(s);
+		hl_session_free(s);
 		return NULL;
 	}
 	s->tcp.data = s;
@@ -59,8 +80,6 @@ static hl_session *session_new(hl_core *d)
 	uv_timer_init(&d->loop, &s->timer);
 	s->timer.data = s;
 	s->handles_open++;
-	s->next = d->sessions;
-	d->sessions = s;
 	return s;
 }
 
@@ -83,6 +102,11 @@ void hl_session_close(hl_session *s, const char *why)
 	}
 	hl_noise_cipher_wipe(&s->tx);
 	hl_noise_cipher_wipe(&s->rx);
+	s->tr->close(s);
+}
+
+static void tcp_close(hl_session *s)
+{
 	uv_read_stop((uv_stream_t *)&s->tcp);
 	uv_timer_stop(&s->timer);
 	uv_close((uv_handle_t *)&s->tcp, on_close);
@@ -167,15 +191,23 @@ static int write_frame(hl_session *s, const uint8_t *msg, size_t len, int seal)
 	return 0;
 }
 
+/* The default transport: one sealed transport message on the socket. */
+static int tcp_send(hl_session *s, const uint8_t *records, size_t len)
+{
+	if (s->tx.n >= NONCE_LIMIT)
+		return HL_ERR_NONCE;
+	return write_frame(s, records, len, 1);
+}
+
 int hl_session_flush(hl_session *s)
 {
 	if (s->state != HL_SS_UP || s->out.len == 0)
 		return 0;
-	if (s->tx.n >= NONCE_LIMIT) {
+	int rc = s->tr->send(s, s->out.p, s->out.len);
+	if (rc == HL_ERR_NONCE) {
 		hl_session_close(s, "message limit reached; new handshake needed");
-		return HL_ERR_NONCE;
+		return rc;
 	}
-	int rc = write_frame(s, s->out.p, s->out.len, 1);
 	sodium_memzero(s->out.p, s->out.len);
 	hl_buf_reset(&s->out);
 	if (rc < 0)
@@ -311,6 +343,27 @@ static int initiator_msg2(hl_session *s, const uint8_t *msg, size_t len)
 	return up(s);
 }
 
+/* The records of one plaintext batch, in order, to the line. */
+static int deliver(hl_session *s, const uint8_t *records, size_t len)
+{
+	hl_rd r;
+	int rc;
+	hl_rd_init(&r, records, len);
+	for (;;) {
+		uint8_t type;
+		const uint8_t *body;
+		size_t blen;
+		rc = hl_record_next(&r, &type, &body, &blen);
+		if (rc == 1)
+			return 0;
+		if (rc < 0)
+			return rc;
+		rc = hl_line_on_record(s->line, s, type, body, blen);
+		if (rc < 0 || s->state != HL_SS_UP)
+			return rc;
+	}
+}
+
 static int transport(hl_session *s, const uint8_t *msg, size_t len)
 {
 	uint8_t pt[HL_MAX_TRANSPORT_PT];
@@ -320,26 +373,26 @@ static int transport(hl_session *s, const uint8_t *msg, size_t len)
 	if (rc < 0)
 		return rc;
 	s->last_rx_ms = hl_now_ms(s->d);
-	hl_rd r;
-	hl_rd_init(&r, pt, len - HL_NOISE_TAG);
 	if (s->confirm_pending && ((rc = confirm(s)) < 0 || s->state != HL_SS_UP))
 		goto out;
-	for (;;) {
-		uint8_t type;
-		const uint8_t *body;
-		size_t blen;
-		rc = hl_record_next(&r, &type, &body, &blen);
-		if (rc == 1)
-			break;
-		if (rc < 0)
-			break;
-		rc = hl_line_on_record(s->line, s, type, body, blen);
-		if (rc < 0 || s->state != HL_SS_UP)
-			break;
-	}
+	rc = deliver(s, pt, len - HL_NOISE_TAG);
 out:
 	sodium_memzero(pt, len - HL_NOISE_TAG); /* pt holds the plaintext only */
 	return rc < 0 ? rc : 0;
+}
+
+/* After one received frame's work: an error closes the session (1: it
+ * is closing), else what the frame answered goes out. */
+static int settle(hl_session *s, int rc)
+{
+	if (s->state == HL_SS_CLOSING)
+		return 1;
+	if (rc < 0) {
+		hl_session_close(s, hl_strerror(rc));
+		return 1;
+	}
+	hl_session_flush(s);
+	return 0;
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
@@ -374,13 +427,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		else
 			rc = transport(s, msg, len);
 		hl_framer_pop(&s->framer);
-		if (s->state == HL_SS_CLOSING)
+		if (settle(s, rc))
 			return;
-		if (rc < 0) {
-			hl_session_close(s, hl_strerror(rc));
-			return;
-		}
-		hl_session_flush(s);
 	}
 }
 
@@ -513,4 +561,49 @@ void hl_session_get_info(const hl_session *s, hl_session_info *out)
 	out->hello = s->hello_rx;
 	out->suspect = s->suspect;
 	out->srtt_ms = s->srtt_ms;
+}
+
+int hl_session_attach(hl_line *l, int path, const hl_transport *t, void *ctx, int initiator,
+		      const uint8_t hs_hash[64], const char *addr, hl_session **out)
+{
+	*out = NULL;
+	if (path < -1 || path >= l->n_slots)
+		return HL_ERR_INVAL;
+	hl_session *s = session_alloc(l->d, t, ctx);
+	if (!s)
+		return HL_ERR_NOMEM;
+	s->line = l;
+	s->path = path;
+	s->initiator = initiator;
+	memcpy(s->hs_hash, hs_hash, sizeof s->hs_hash);
+	snprintf(s->addr, sizeof s->addr, "%s", addr);
+	s->state = HL_SS_UP;
+	s->last_rx_ms = hl_now_ms(l->d);
+	int rc = hl_line_session_up(l, s);
+	if (rc < 0) {
+		hl_session_close(s, hl_strerror(rc));
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int hl_session_input(hl_session *s, const uint8_t *records, size_t len)
+{
+	if (s->state != HL_SS_UP)
+		return HL_ERR_STATE;
+	s->last_rx_ms = hl_now_ms(s->d);
+	int rc = deliver(s, records, len);
+	settle(s, rc);
+	return rc < 0 ? rc : 0;
+}
+
+void *hl_session_transport_ctx(const hl_session *s)
+{
+	return s->tr_ctx;
+}
+
+int hl_session_closed(const hl_session *s)
+{
+	return s->state == HL_SS_CLOSING;
 }

@@ -11,12 +11,15 @@
 #include "util/buf.h"
 #include "util/limits.h"
 #include "core.h"
+#include "transport.h"
 
 enum hl_session_state { HL_SS_CONNECTING, HL_SS_HANDSHAKE, HL_SS_UP, HL_SS_CLOSING };
 
 struct hl_session {
 	hl_core *d;
 	hl_line *line;           /* NULL for a responder until msg 1 names the peer */
+	const hl_transport *tr;  /* what carries it: TCP + Noise unless attached */
+	void *tr_ctx;
 	uv_tcp_t tcp;
 	uv_connect_t connect_req;
 	uv_timer_t timer;        /* handshake deadline */

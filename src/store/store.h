@@ -34,6 +34,10 @@ int hl_store_in_tx(const hl_store *st);
  * in name until commit (which then fails) or rollback, and every write in
  * between fails: none may autocommit behind the lost ones. */
 int hl_store_tx_failed(hl_store *st);
+/* Gives the open transaction up as lost, as a failed write would: a part
+ * of it could not be written whole (why says what, for hl_store_errmsg),
+ * so none of it may commit. Nothing without an open transaction. */
+void hl_store_tx_abandon(hl_store *st, const char *why);
 /* The backend's words for its last error ("database or disk is full"). */
 const char *hl_store_errmsg(hl_store *st);
 

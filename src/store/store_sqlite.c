@@ -482,6 +482,7 @@ int hl_store_begin(hl_store *st)
 		return HL_ERR_STORE;
 	st->in_tx = 1;
 	st->tx_failed = 0;
+	st->abandoned[0] = 0;
 	return 0;
 }
 
@@ -512,6 +513,7 @@ int hl_store_rollback(hl_store *st)
 		return st ? HL_ERR_STATE : HL_ERR_INVAL;
 	st->in_tx = 0;
 	st->tx_failed = 0;
+	st->abandoned[0] = 0;
 	if (sqlite3_get_autocommit(st->db))
 		return 0;
 	return tx_stmt(st, ST_ROLLBACK);
@@ -527,7 +529,17 @@ int hl_store_tx_failed(hl_store *st)
 	return st ? tx_lost(st) : 0;
 }
 
+void hl_store_tx_abandon(hl_store *st, const char *why)
+{
+	if (!st || !st->in_tx)
+		return;
+	st->tx_failed = 1;
+	snprintf(st->abandoned, sizeof st->abandoned, "%s", why);
+}
+
 const char *hl_store_errmsg(hl_store *st)
 {
+	if (st && st->abandoned[0])
+		return st->abandoned;
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
 }

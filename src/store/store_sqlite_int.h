@@ -41,6 +41,7 @@ struct hl_store {
 	sqlite3_stmt *lazy[HL_SQ_LAZY_MAX];
 	int in_tx;
 	int tx_failed;  /* the open transaction is lost: writes refused until its end */
+	char abandoned[200]; /* why a caller gave it up (hl_store_tx_abandon), "" none */
 	int walking;    /* ST_WALK is live across callbacks */
 	int ev_walking; /* ST_EVENT_WALK or ST_ALARM_WALK is */
 };
