@@ -1,6 +1,7 @@
 /* config.c — loads the INI configuration ([Station], [Peer NAME]) with inih and
  * checks every value; each error names file, line and key. */
 #include "config.h"
+#include "config_int.h"
 #include "buf.h"
 #include "err.h"
 #include "ini_lines.h"
@@ -143,135 +144,6 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
-static int is_letter(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-static int valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 1 || n > HL_MAX_NAME)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!is_letter(c) && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-')
-			return 0;
-	}
-	return 1;
-}
-
-/* Strict unsigned decimal: digits only, no sign or space, no overflow. */
-static int parse_u64(const char *s, size_t n, uint64_t *v)
-{
-	uint64_t acc = 0;
-
-	if (n == 0)
-		return HL_ERR_INVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return HL_ERR_INVAL;
-		unsigned d = (unsigned)(s[i] - '0');
-		if (acc > (UINT64_MAX - d) / 10)
-			return HL_ERR_TOOBIG;
-		acc = acc * 10 + d;
-	}
-	*v = acc;
-	return 0;
-}
-
-int hl_config_parse_duration(const char *s, uint64_t *ms)
-{
-	static const struct { const char *unit; uint64_t mul; } units[] = {
-		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
-		{ "h", 3600000 }, { "d", 86400000 },
-	};
-	uint64_t v = 0;
-	size_t nd = 0;
-	int rc;
-
-	if (ms)
-		*ms = 0;
-	if (!s || !ms)
-		return HL_ERR_INVAL;
-	while (s[nd] >= '0' && s[nd] <= '9')
-		nd++;
-	rc = parse_u64(s, nd, &v);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-		if (strcmp(s + nd, units[i].unit) != 0)
-			continue;
-		if (v > UINT64_MAX / units[i].mul)
-			return HL_ERR_TOOBIG;
-		*ms = v * units[i].mul;
-		return 0;
-	}
-	return HL_ERR_INVAL;
-}
-
-int hl_config_parse_addr(const char *s, struct sockaddr_storage *ss)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *port, *end;
-	uint64_t pv = 0;
-	size_t n, hl;
-	int family;
-	union {
-		struct in_addr a4;
-		struct in6_addr a6;
-	} a;
-
-	if (ss)
-		memset(ss, 0, sizeof *ss);
-	if (!s)
-		return HL_ERR_INVAL;
-	n = strnlen(s, HL_MAX_ENDPOINT_STR + 1);
-	if (n > HL_MAX_ENDPOINT_STR)
-		return HL_ERR_INVAL;
-	if (s[0] == '[') {
-		end = memchr(s, ']', n);
-		if (!end || end[1] != ':')
-			return HL_ERR_INVAL;
-		hl = (size_t)(end - s - 1);
-		s++;
-		port = end + 2;
-		family = AF_INET6;
-	} else {
-		end = memchr(s, ':', n);
-		if (!end || strchr(end + 1, ':'))
-			return HL_ERR_INVAL;
-		hl = (size_t)(end - s);
-		port = end + 1;
-		family = AF_INET;
-	}
-	if (hl == 0 || hl >= sizeof host)
-		return HL_ERR_INVAL;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	/* inet_pton takes only numeric forms: no DNS, no "1.2.3" shorthand. */
-	if (inet_pton(family, host, &a) != 1)
-		return HL_ERR_INVAL;
-	if (parse_u64(port, strlen(port), &pv) < 0 || pv < 1 || pv > 65535 ||
-	    strlen(port) > 5)
-		return HL_ERR_INVAL;
-	if (!ss)
-		return 0;
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)pv);
-		sin->sin_addr = a.a4;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)pv);
-		sin6->sin6_addr = a.a6;
-	}
-	return 0;
-}
-
 const hl_peer_conf *hl_config_peer(const hl_config *cfg, const char *name)
 {
 	if (!cfg || !name)
@@ -298,21 +170,6 @@ static int resolve_path(struct parse *p, const char *key, const char *v, char *d
 		return HL_ERR_CONFIG;
 	}
 	return 0;
-}
-
-void hl_config_format_duration(char *out, size_t size, uint64_t ms)
-{
-	static const struct { const char *unit; uint64_t mul; } u[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "m", 60000 }, { "s", 1000 },
-	};
-
-	for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
-		if (ms && ms % u[i].mul == 0) {
-			snprintf(out, size, "%llu%s", (unsigned long long)(ms / u[i].mul), u[i].unit);
-			return;
-		}
-	}
-	snprintf(out, size, "%llums", (unsigned long long)ms);
 }
 
 static int set_duration(struct parse *p, const char *key, const char *v, uint64_t min,
@@ -394,7 +251,7 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 
 	switch (k) {
 	case K_NAME:
-		if (!valid_name(v)) {
+		if (!hl_config_name_valid(v)) {
 			fail(p, p->lineno, key, "bad name '%s' (1-63 of A-Z a-z 0-9 . _ -)", v);
 			return HL_ERR_CONFIG;
 		}
@@ -465,28 +322,9 @@ static int apply_station(struct parse *p, enum key k, const char *key, const cha
 	}
 }
 
-/* A size: bytes, or with a K, M, G or T suffix (powers of 1024). */
-/* Bytes, or with K, M, G, T (powers of 1024), within min..QUOTA_BYTES_MAX. */
-static int parse_size(const char *v, uint64_t min, uint64_t *out)
-{
-	static const char units[] = "KMGT";
-	size_t n = strlen(v);
-	uint64_t x = 0, mul = 1;
-	const char *u = n ? strchr(units, v[n - 1]) : NULL;
-
-	if (u) {
-		mul = 1ull << (10 * (unsigned)(u - units + 1));
-		n--;
-	}
-	if (parse_u64(v, n, &x) < 0 || x > QUOTA_BYTES_MAX / mul || x * mul < min)
-		return HL_ERR_CONFIG;
-	*out = x * mul;
-	return 0;
-}
-
 static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *out)
 {
-	if (parse_size(v, QUOTA_BYTES_MIN, out) < 0) {
+	if (hl_config_parse_size(v, QUOTA_BYTES_MIN, QUOTA_BYTES_MAX, out) < 0) {
 		fail(p, p->lineno, key, "want a size from 64K to 1T (bytes, or with K, M, G, T), not '%s'",
 		     v);
 		return HL_ERR_CONFIG;
@@ -497,7 +335,7 @@ static int set_bytes(struct parse *p, const char *key, const char *v, uint64_t *
 /* AttachmentRate: bytes per second, 0 for no limit. */
 static int set_rate(struct parse *p, const char *key, const char *v, uint64_t *out)
 {
-	if (strcmp(v, "0") != 0 && parse_size(v, 1024, out) < 0) {
+	if (strcmp(v, "0") != 0 && hl_config_parse_size(v, 1024, QUOTA_BYTES_MAX, out) < 0) {
 		fail(p, p->lineno, key, "want 0 (no limit) or bytes per second from 1K to 1T "
 		     "(bytes, or with K, M, G, T), not '%s'", v);
 		return HL_ERR_CONFIG;
@@ -589,7 +427,7 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 		/* Never longer than DESIGN's 120 s; shorter for tests or caution. */
 		return set_duration(p, key, v, 1000, 120000, &peer->rekey_after_ms);
 	case K_DEADAFTER:
-		if (parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > DEAD_AFTER_MAX) {
+		if (hl_config_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > DEAD_AFTER_MAX) {
 			fail(p, p->lineno, key, "want a whole number from 1 to %u, not '%s'",
 			     DEAD_AFTER_MAX, v);
 			return HL_ERR_CONFIG;
@@ -597,7 +435,7 @@ static int apply_peer(struct parse *p, enum key k, const char *key, const char *
 		peer->dead_after = (uint32_t)n;
 		return 0;
 	case K_QUOTAENTRIES:
-		if (parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > QUOTA_ENTRIES_MAX) {
+		if (hl_config_parse_u64(v, strlen(v), &n) < 0 || n < 1 || n > QUOTA_ENTRIES_MAX) {
 			fail(p, p->lineno, key, "want a whole number from 1 to %llu, not '%s'",
 			     QUOTA_ENTRIES_MAX, v);
 			return HL_ERR_CONFIG;
@@ -719,7 +557,7 @@ static void on_section(struct parse *p, const char *line, size_t n)
 	}
 	memcpy(name, in, in_n);
 	name[in_n] = '\0';
-	if (!valid_name(name)) {
+	if (!hl_config_name_valid(name)) {
 		fail(p, p->lineno, hdr, "bad peer name (use A-Z a-z 0-9 . _ -)");
 		return;
 	}
