@@ -52,6 +52,36 @@ stray=$(find "$OBJDIR" -maxdepth 1 -name '*.o' | head -n 5)
 for o in $stray; do
 	echo "$o: an object outside every layer folder of $LAYERS"
 done
+# So is a source the rule cannot see: one in a folder src/LAYERS does not
+# name, or at the top of src/. And a layer's source with no object would
+# pass unchecked (an old or partial build): the check refuses to pass then.
+for s in "$SRCDIR"/*.c "$SRCDIR"/*.h "$SRCDIR"/*/*.c "$SRCDIR"/*/*.h; do
+	[ -f "$s" ] || continue
+	d=${s%/*}
+	if [ "$d" = "$SRCDIR" ]; then
+		stray="$stray $s"
+		echo "$s: a source outside every layer folder of $LAYERS"
+		continue
+	fi
+	f=${d##*/}
+	case " $(echo $folders) " in
+	*" $f "*) ;;
+	*)
+		stray="$stray $s"
+		echo "$s: in $f/, a folder $LAYERS does not name"
+		continue
+		;;
+	esac
+	case "$s" in
+	*.c)
+		b=${s##*/}
+		if [ ! -f "$OBJDIR/$f/${b%.c}.o" ]; then
+			stray="$stray $s"
+			echo "$s: no object $OBJDIR/$f/${b%.c}.o (build first)"
+		fi
+		;;
+	esac
+done
 
 # Includes: "folder file header-folder header" for each #include "x/y.h";
 # a header named without a folder is the including file's own folder's.

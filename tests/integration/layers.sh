@@ -60,6 +60,27 @@ rc=$?
 check "an object outside the layer folders fails the check" \
 	bash -c "[ $rc -eq 1 ] && grep -q 'stray.o: an object outside every layer folder' <<<'$out'"
 rm -f "$T/obj/stray.o"
+# Sources the rule cannot see: a folder src/LAYERS does not name, a file at
+# the top of src/, and a layer's source that was never built.
+mkdir -p "$T/src/extra"
+echo 'int hl_extra(void);' >"$T/src/extra/extra.c"
+out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
+rc=$?
+check "a folder the rule does not name fails the check" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'extra/extra.c: in extra/, a folder .* does not name' <<<'$out'"
+rm -rf "$T/src/extra"
+echo 'int hl_top(void);' >"$T/src/top.c"
+out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
+rc=$?
+check "a source at the top of src/ fails the check" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'src/top.c: a source outside every layer folder' <<<'$out'"
+rm -f "$T/src/top.c"
+mv "$T/obj/line/path.o" "$T/path.o.kept"
+out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
+rc=$?
+check "a layer source without its object fails the check (no pass on a partial build)" \
+	bash -c "[ $rc -eq 1 ] && grep -q 'line/path.c: no object' <<<'$out'"
+mv "$T/path.o.kept" "$T/obj/line/path.o"
 out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
 check "with the plants removed the copy passes again" [ $? -eq 0 ]
 exit $FAILED
