@@ -17,6 +17,15 @@ cp -R "$ROOT/src" "$T/src"
 cp -R "$OBJ" "$T/obj"
 CF="-std=c11 -D_GNU_SOURCE -I$T/src $(pkg-config --cflags libsodium sqlite3 libuv jansson)"
 
+# The check on the copy must fail (exit 1) and say what matches pattern.
+refused() {
+	local what=$1 pattern=$2 out rc
+	out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
+	rc=$?
+	check "$what fails the check (exit $rc)" [ "$rc" -eq 1 ]
+	check "... saying so" grep -q -- "$pattern" <<<"$out"
+}
+
 # util calling up into the API, through the API's own header.
 cat >"$T/src/util/planted.c" <<'C'
 #include "api/api.h"
@@ -47,39 +56,24 @@ rm -f "$T/src/line/planted.c" "$T/obj/line/planted.o"
 
 # A header private to the line, included by a feature.
 echo '#include "line/session_int.h"' >"$T/src/station/planted.h"
-out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
-rc=$?
-check "a private header used outside its folder fails the check" \
-	bash -c "[ $rc -eq 1 ] && grep -q 'station/planted.h: includes \"line/session_int.h\": private to line' <<<'$out'"
+refused "a private header used outside its folder" 'station/planted.h: includes "line/session_int.h": private to line'
 rm -f "$T/src/station/planted.h"
 
 # An object outside every layer folder.
 cp "$T/obj/util/buf.o" "$T/obj/stray.o"
-out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
-rc=$?
-check "an object outside the layer folders fails the check" \
-	bash -c "[ $rc -eq 1 ] && grep -q 'stray.o: an object outside every layer folder' <<<'$out'"
+refused "an object outside the layer folders" 'stray.o: an object outside every layer folder'
 rm -f "$T/obj/stray.o"
 # Sources the rule cannot see: a folder src/LAYERS does not name, a file at
 # the top of src/, and a layer's source that was never built.
 mkdir -p "$T/src/extra"
 echo 'int hl_extra(void);' >"$T/src/extra/extra.c"
-out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
-rc=$?
-check "a folder the rule does not name fails the check" \
-	bash -c "[ $rc -eq 1 ] && grep -q 'extra/extra.c: in extra/, a folder .* does not name' <<<'$out'"
+refused "a folder the rule does not name" 'extra/extra.c: in extra/, a folder .* does not name'
 rm -rf "$T/src/extra"
 echo 'int hl_top(void);' >"$T/src/top.c"
-out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
-rc=$?
-check "a source at the top of src/ fails the check" \
-	bash -c "[ $rc -eq 1 ] && grep -q 'src/top.c: a source outside every layer folder' <<<'$out'"
+refused "a source at the top of src/" 'src/top.c: a source outside every layer folder'
 rm -f "$T/src/top.c"
 mv "$T/obj/line/path.o" "$T/path.o.kept"
-out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
-rc=$?
-check "a layer source without its object fails the check (no pass on a partial build)" \
-	bash -c "[ $rc -eq 1 ] && grep -q 'line/path.c: no object' <<<'$out'"
+refused "a layer source without its object (a partial build)" 'line/path.c: no object'
 mv "$T/path.o.kept" "$T/obj/line/path.o"
 out=$(sh "$CHECK" "$T/obj" "$T/src" 2>&1)
 check "with the plants removed the copy passes again" [ $? -eq 0 ]
